@@ -1,0 +1,51 @@
+"""dispatch: plan and run rural police central-station dispatch.
+
+Model a county's stations, units, villages and roads (:class:`District`,
+:class:`RoadNetwork`), and measure what dispatching does to response times.
+"""
+
+import logging
+
+from .district import District as District
+from .errors import DispatchError as DispatchError
+from .errors import DispatchWarning as DispatchWarning
+from .errors import InfeasibleError as InfeasibleError
+from .errors import InputError as InputError
+from .errors import SolverError as SolverError
+from .errors import UnreachableError as UnreachableError
+from .model import Incident as Incident
+from .model import Indicators as Indicators
+from .model import Partner as Partner
+from .model import Station as Station
+from .model import StationKind as StationKind
+from .model import Unit as Unit
+from .model import Village as Village
+from .network import Partition as Partition
+from .network import RoadNetwork as RoadNetwork
+from .network import Route as Route
+from .network import Tree as Tree
+
+logging.getLogger("dispatch").addHandler(logging.NullHandler())
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DispatchError",
+    "DispatchWarning",
+    "District",
+    "Incident",
+    "Indicators",
+    "InfeasibleError",
+    "InputError",
+    "Partition",
+    "Partner",
+    "RoadNetwork",
+    "Route",
+    "SolverError",
+    "Station",
+    "StationKind",
+    "Tree",
+    "Unit",
+    "UnreachableError",
+    "Village",
+]

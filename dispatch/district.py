@@ -1,0 +1,194 @@
+"""The district: stations, units, villages and partners on a road network."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from functools import cached_property
+from typing import TypeAlias
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from pydantic import Field, PrivateAttr
+from shapely.geometry import MultiPolygon, Polygon
+
+from .errors import InputError
+from .model import Frozen, Partner, Station, StationKind, Unit, Village
+from .network import Partition, RoadNetwork, far_from_road
+
+__all__ = ["District"]
+
+Area: TypeAlias = Polygon | MultiPolygon
+
+
+def _duplicates(kind: str, ids: Iterable[str]) -> list[str]:
+    return [f"{kind} id {i!r} is used {n} times" for i, n in Counter(ids).items() if n > 1]
+
+
+class District(Frozen):
+    """A county's stations, units, villages and partners on its road network.
+
+    Parameters
+    ----------
+    name
+        The district's name.
+    roads
+        The road network; every location is snapped to its nearest node.
+    stations
+        The township stations.
+    units
+        Response units; each names its station (or partner) in ``station``.
+    villages
+        Demand points.
+    partners
+        Stations across the county boundary with mutual-aid agreements.
+    boundary
+        The county boundary.
+    jurisdictions
+        Station id -> the polygon of that station's jurisdiction.
+    max_snap_distance
+        How far (metres) a location may lie from its nearest road node.
+
+    Making a district checks every cross-reference and location at once and raises
+    one :class:`InputError` that lists every problem.
+    """
+
+    name: str
+    roads: RoadNetwork
+    stations: tuple[Station, ...] = Field(min_length=1)
+    units: tuple[Unit, ...] = ()
+    villages: tuple[Village, ...] = ()
+    partners: tuple[Partner, ...] = ()
+    boundary: Area | None = None
+    jurisdictions: dict[str, Area] = Field(default_factory=dict)
+    max_snap_distance: float = Field(1_000.0, gt=0)
+
+    _station_nodes: NDArray[np.int64] = PrivateAttr()
+    _partner_nodes: NDArray[np.int64] = PrivateAttr()
+    _village_nodes: NDArray[np.int64] = PrivateAttr()
+
+    def __init__(self, **data: object) -> None:
+        super().__init__(**data)
+        problems = self._reference_problems()
+        nodes = []
+        for kind, items in (
+            ("station", self.stations),
+            ("partner", self.partners),
+            ("village", self.villages),
+        ):
+            names = [f"{kind} {item.id!r}" for item in items]
+            node, distance = self.roads.snap([item.location for item in items])
+            problems += far_from_road(names, distance, self.max_snap_distance)
+            problems += [
+                f"{names[i]} snaps to road node {self.roads.label(v)!r}, in a part of the road "
+                "network cut off from the rest"
+                for i, v in enumerate(node)
+                if not self.roads.main_component[v] and distance[i] <= self.max_snap_distance
+            ]
+            nodes.append(node)
+        if problems:
+            raise InputError(f"district {self.name!r} has {len(problems)} problem(s)", problems)
+        self._station_nodes, self._partner_nodes, self._village_nodes = nodes
+
+    def _reference_problems(self) -> list[str]:
+        posts = {s.id for s in self.stations} | {p.id for p in self.partners}
+        station_ids = {s.id for s in self.stations}
+        problems = _duplicates(
+            "station or partner", [s.id for s in self.stations] + [p.id for p in self.partners]
+        )
+        problems += _duplicates("unit", [u.id for u in self.units])
+        problems += _duplicates("village", [v.id for v in self.villages])
+        problems += [
+            f"unit {u.id!r} belongs to {u.station!r}, which is no station or partner of the district"
+            for u in self.units
+            if u.station not in posts
+        ]
+        problems += [
+            f"village {v.id!r} names station {v.station!r}, which is not in the district"
+            for v in self.villages
+            if v.station is not None and v.station not in station_ids
+        ]
+        problems += [
+            f"partner {p.id!r} names station {s!r}, which is not in the district"
+            for p in self.partners
+            for s in p.stations
+            if s not in station_ids
+        ]
+        problems += [
+            f"jurisdiction given for {s!r}, which is not a station of the district"
+            for s in self.jurisdictions
+            if s not in station_ids
+        ]
+        return problems
+
+    # ------------------------------------------------------------------ lookups
+
+    @cached_property
+    def station_index(self) -> dict[str, int]:
+        """Station id -> its position in :attr:`stations`."""
+        return {s.id: i for i, s in enumerate(self.stations)}
+
+    @cached_property
+    def village_index(self) -> dict[str, int]:
+        """Village id -> its position in :attr:`villages`."""
+        return {v.id: i for i, v in enumerate(self.villages)}
+
+    def station(self, station_id: str) -> Station:
+        """The station called ``station_id``."""
+        try:
+            return self.stations[self.station_index[station_id]]
+        except KeyError:
+            raise InputError(f"no station {station_id!r} in district {self.name!r}") from None
+
+    def units_of(self, post_id: str) -> tuple[Unit, ...]:
+        """The units based at the station or partner ``post_id``."""
+        return tuple(u for u in self.units if u.station == post_id)
+
+    def stations_of_kind(self, kind: StationKind) -> tuple[Station, ...]:
+        """The stations of one kind."""
+        return tuple(s for s in self.stations if s.kind == kind)
+
+    @property
+    def station_nodes(self) -> NDArray[np.int64]:
+        """Road node of each station, in the order of :attr:`stations`."""
+        return self._station_nodes
+
+    @property
+    def partner_nodes(self) -> NDArray[np.int64]:
+        """Road node of each partner, in the order of :attr:`partners`."""
+        return self._partner_nodes
+
+    @property
+    def village_nodes(self) -> NDArray[np.int64]:
+        """Road node of each village, in the order of :attr:`villages`."""
+        return self._village_nodes
+
+    @property
+    def incident_rates(self) -> NDArray[np.float64]:
+        """Incidents a year at each village."""
+        return np.array([v.incident_rate for v in self.villages], dtype=np.float64)
+
+    # ------------------------------------------------------------------ areas
+
+    @cached_property
+    def first_due(self) -> Partition:
+        """Each road node's nearest station by road (its first-due station)."""
+        return self.roads.nearest_source(self.station_nodes)
+
+    @cached_property
+    def home_stations(self) -> NDArray[np.int64]:
+        """Index of the station whose jurisdiction holds each village.
+
+        A village's own ``station`` wins; otherwise the jurisdiction polygon that
+        contains it, if any; otherwise its first-due station.
+        """
+        home = self.first_due.source[self.village_nodes].copy()
+        if self.jurisdictions:
+            points = shapely.points([v.location for v in self.villages])
+            for station_id, area in self.jurisdictions.items():
+                home[shapely.contains(area, points)] = self.station_index[station_id]
+        for i, village in enumerate(self.villages):
+            if village.station is not None:
+                home[i] = self.station_index[village.station]
+        return np.asarray(home)

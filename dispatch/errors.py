@@ -1,0 +1,39 @@
+"""Exceptions and warnings raised by :mod:`dispatch`.
+
+Every error derives from :class:`DispatchError`, so a caller can catch the whole
+family at once. :class:`InputError` is also a :class:`ValueError`.
+"""
+
+from __future__ import annotations
+
+
+class DispatchError(Exception):
+    """Base class of every error raised by :mod:`dispatch`."""
+
+
+class InputError(DispatchError, ValueError):
+    """Input that cannot be used: its message names the offending ids or fields."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = problems or [message]
+        if problems and len(problems) > 1:
+            message = message + "\n" + "\n".join(f"  - {p}" for p in problems)
+        elif problems:
+            message = f"{message}: {problems[0]}"
+        super().__init__(message)
+
+
+class InfeasibleError(DispatchError):
+    """A model that provably has no solution; the message says which constraint."""
+
+
+class UnreachableError(DispatchError):
+    """No road path joins the named origin and destination."""
+
+
+class SolverError(DispatchError):
+    """The solver failed or stopped without a usable solution."""
+
+
+class DispatchWarning(UserWarning):
+    """Base class of the warnings issued by :mod:`dispatch`."""

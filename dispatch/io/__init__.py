@@ -1,0 +1,33 @@
+"""Readers and writers: GeoJSON layers, road CSVs and whole district folders."""
+
+from .folder import read_district as read_district
+from .folder import write_district as write_district
+from .geojson import read_areas as read_areas
+from .geojson import read_boundary as read_boundary
+from .geojson import read_partners as read_partners
+from .geojson import read_stations as read_stations
+from .geojson import read_villages as read_villages
+from .geojson import write_areas as write_areas
+from .geojson import write_boundary as write_boundary
+from .geojson import write_partners as write_partners
+from .geojson import write_stations as write_stations
+from .geojson import write_villages as write_villages
+from .roads import read_roads as read_roads
+from .roads import write_roads as write_roads
+
+__all__ = [
+    "read_areas",
+    "read_boundary",
+    "read_district",
+    "read_partners",
+    "read_roads",
+    "read_stations",
+    "read_villages",
+    "write_areas",
+    "write_boundary",
+    "write_district",
+    "write_partners",
+    "write_roads",
+    "write_stations",
+    "write_villages",
+]

@@ -1,0 +1,181 @@
+"""District entities: stations, units, villages, partners and incidents.
+
+Every entity is a frozen pydantic model, validated when it is made. Ids are strings
+chosen by the user (``"zhuoshui"``); coordinates are ``(x, y)`` in the road
+network's CRS, preferably a projected one in metres. A variant is made with
+:meth:`Frozen.replace`, which validates again.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from typing_extensions import Self
+
+from .errors import InputError
+
+__all__ = [
+    "Frozen",
+    "Id",
+    "Incident",
+    "Indicators",
+    "Partner",
+    "Point",
+    "Station",
+    "StationKind",
+    "Unit",
+    "Village",
+]
+
+
+def _finite_point(value: tuple[float, float]) -> tuple[float, float]:
+    if not all(math.isfinite(c) for c in value):
+        raise ValueError(f"coordinates must be finite numbers, got {value}")
+    return value
+
+
+Point = Annotated[tuple[float, float], AfterValidator(_finite_point)]
+"""An ``(x, y)`` location in the road network's CRS."""
+
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+"""A user-chosen identifier: a non-empty string."""
+
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+def describe_validation_error(owner: str, error: ValidationError) -> list[str]:
+    """Turn a pydantic error into one readable line per problem."""
+    lines = []
+    for e in error.errors():
+        field = ".".join(str(p) for p in e["loc"]) or "(model)"
+        got = "" if e["type"] == "missing" else f" (got {e['input']!r})"
+        message = e["msg"].removeprefix("Value error, ")
+        lines.append(f"{owner}: field {field!r}: {message}{got}")
+    return lines
+
+
+class Frozen(BaseModel):
+    """Base of every model: frozen, no unknown fields, errors as :class:`InputError`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            ident = data.get("id")
+            owner = type(self).__name__ + (f" {ident!r}" if ident is not None else "")
+            raise InputError(f"invalid {owner}", describe_validation_error(owner, error)) from None
+
+    def replace(self, **changes: Any) -> Self:
+        """Return a copy with ``changes`` applied, validated like a new model."""
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return type(self)(**{**fields, **changes})
+
+
+class StationKind(str, Enum):
+    """The role of a station in the central-station structure."""
+
+    CENTRAL = "central"
+    BASE = "base"
+    BORDER = "border"
+    UNASSIGNED = "unassigned"
+
+
+class Indicators(Frozen):
+    """What a station's area carries: people, incidents, disputes and cases a year.
+
+    ``other`` holds further named indicators; :meth:`value` reads any of them by
+    name, so a central-station score can weigh indicators this model does not name.
+    """
+
+    population: NonNegative = 0.0
+    incidents_per_year: NonNegative = 0.0
+    disputes: NonNegative = 0.0
+    cases: NonNegative = 0.0
+    other: dict[str, NonNegative] = Field(default_factory=dict)
+
+    def value(self, name: str) -> float:
+        """The indicator called ``name``; raises :class:`InputError` if unknown."""
+        if name in type(self).model_fields and name != "other":
+            return float(getattr(self, name))
+        if name in self.other:
+            return self.other[name]
+        known = [f for f in type(self).model_fields if f != "other"] + sorted(self.other)
+        raise InputError(f"unknown indicator {name!r}; known: {', '.join(known)}")
+
+
+class Station(Frozen):
+    """A township police station."""
+
+    id: Id
+    name: str = ""
+    kind: StationKind = StationKind.UNASSIGNED
+    location: Point
+    officers: int = Field(ge=0)
+    indicators: Indicators = Field(default_factory=Indicators)
+
+
+class Unit(Frozen):
+    """A response unit (a patrol car and its crew) based at a station or partner."""
+
+    id: Id
+    station: Id
+    name: str = ""
+
+
+class Village(Frozen):
+    """A demand point: where incidents arise.
+
+    ``station`` is the station whose jurisdiction holds the village; when omitted,
+    the district assigns the station nearest by road.
+    """
+
+    id: Id
+    name: str = ""
+    location: Point
+    population: int = Field(0, ge=0)
+    incident_rate: NonNegative = Field(0.0, description="incidents per year")
+    station: Id | None = None
+
+
+class Partner(Frozen):
+    """A station across the county boundary with a mutual-aid agreement.
+
+    ``stations`` are the border stations on this side that it has agreements with.
+    """
+
+    id: Id
+    name: str = ""
+    location: Point
+    stations: tuple[Id, ...] = Field(min_length=1)
+
+
+class Incident(Frozen):
+    """A call for service at ``time`` seconds, at a village or a location.
+
+    ``priority`` 1 is the most urgent; larger numbers are less urgent.
+    """
+
+    id: Id
+    time: NonNegative = 0.0
+    village: Id | None = None
+    location: Point | None = None
+    priority: int = Field(2, ge=1)
+
+    @model_validator(mode="after")
+    def _has_a_place(self) -> Self:
+        if self.village is None and self.location is None:
+            raise ValueError("give the incident a village or a location")
+        return self

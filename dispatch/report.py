@@ -1,0 +1,125 @@
+"""Tables for people: plain text for the terminal, Markdown for reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .district import District
+
+__all__ = ["Table", "district_summary", "first_due_table"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table: raw ``rows`` and one format spec per column (``",.0f"``)."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    formats: tuple[str, ...]
+
+    def _cells(self) -> list[list[str]]:
+        return [
+            ["" if v is None else format(v, f) if f else str(v) for v, f in zip(row, self.formats)]
+            for row in self.rows
+        ]
+
+    def to_text(self) -> str:
+        """The table aligned in columns, numbers to the right."""
+        cells = [list(self.columns), *self._cells()]
+        widths = [max(len(row[c]) for row in cells) for c in range(len(self.columns))]
+        lines = [self.title]
+        for row in cells:
+            lines.append(
+                "  ".join(
+                    cell.rjust(w) if f else cell.ljust(w) for cell, w, f in zip(row, widths, self.formats)
+                ).rstrip()
+            )
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        """The table in GitHub Markdown."""
+        align = ["---:" if f else ":---" for f in self.formats]
+        lines = [
+            f"**{self.title}**",
+            "",
+            "| " + " | ".join(self.columns) + " |",
+            "| " + " | ".join(align) + " |",
+        ]
+        lines += ["| " + " | ".join(row) + " |" for row in self._cells()]
+        return "\n".join(lines)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """One ``{column: value}`` dict a row."""
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _counts(items: Sequence[Any]) -> str:
+    kinds: dict[str, int] = {}
+    for item in items:
+        kinds[item.kind.value] = kinds.get(item.kind.value, 0) + 1
+    return ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+
+
+def district_summary(district: District) -> Table:
+    """What the district holds: stations, units, partners, roads and villages."""
+    roads = district.roads
+    population = sum(v.population for v in district.villages)
+    station_ids = {s.id for s in district.stations}
+    rows = (
+        ("stations", len(district.stations), _counts(district.stations)),
+        ("officers", sum(s.officers for s in district.stations), ""),
+        ("units", sum(u.station in station_ids for u in district.units), "at stations"),
+        ("partners", len(district.partners), "stations across the boundary with mutual aid"),
+        ("road nodes", roads.n_nodes, f"{roads.n_edges:,} directed edges"),
+        ("villages", len(district.villages), f"population {population:,}"),
+        ("incidents a year", round(float(district.incident_rates.sum())), ""),
+    )
+    return Table(district.name, ("", "count", "notes"), rows, ("", ",", ""))
+
+
+def first_due_table(district: District) -> Table:
+    """Each station's first-due area (the villages nearest to it by road) and the
+    incident-weighted mean and worst travel time from the station to them."""
+    time = district.first_due.time[district.village_nodes] / 60
+    owner = district.first_due.source[district.village_nodes]
+    rates = district.incident_rates
+    population = np.array([v.population for v in district.villages])
+    rows = []
+    for i, station in enumerate(district.stations):
+        mine = owner == i
+        mean = np.average(time[mine], weights=rates[mine]) if rates[mine].sum() > 0 else None
+        worst = time[mine].max() if mine.any() else None
+        rows.append(
+            (
+                station.name or station.id,
+                int(mine.sum()),
+                int(population[mine].sum()),
+                float(rates[mine].sum()),
+                mean,
+                worst,
+            )
+        )
+    rows.append(
+        (
+            "district",
+            len(time),
+            int(population.sum()),
+            float(rates.sum()),
+            np.average(time, weights=rates) if rates.sum() > 0 else None,
+            time.max() if len(time) else None,
+        )
+    )
+    return Table(
+        "First-due areas: travel time from the nearest station by road (minutes)",
+        ("station", "villages", "population", "incidents/yr", "mean min", "worst min"),
+        tuple(rows),
+        ("", ",", ",", ",.0f", ".1f", ".1f"),
+    )
