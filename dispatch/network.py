@@ -272,7 +272,9 @@ class RoadNetwork:
             )
         if not graph.is_directed():
             tails, heads, times, lengths = tails + heads, heads + tails, times + times, lengths * 2
-        return cls(labels, xy, tails, heads, times, length=lengths, crs=graph.graph.get("crs"))
+        crs = graph.graph.get("crs")
+        crs = crs.to_string() if hasattr(crs, "to_string") else crs  # a pyproj CRS
+        return cls(labels, xy, tails, heads, times, length=lengths, crs=None if crs is None else str(crs))
 
     @classmethod
     def from_osm_file(
@@ -293,7 +295,7 @@ class RoadNetwork:
         if not path.is_file():
             raise InputError(f"OSM file {str(path)!r} does not exist")
         try:
-            graph = ox.graph_from_xml(path, bidirectional=False, retain_all=True)
+            graph = ox.graph_from_xml(path, bidirectional=False)
         except Exception as error:  # osmnx raises many kinds on bad XML
             raise InputError(f"cannot read OSM file {str(path)!r}: {error}") from error
         graph = ox.add_edge_speeds(graph, hwy_speeds=dict(speeds_kph), fallback=FALLBACK_SPEED_KPH)
