@@ -272,9 +272,10 @@ class RoadNetwork:
             )
         if not graph.is_directed():
             tails, heads, times, lengths = tails + heads, heads + tails, times + times, lengths * 2
-        crs = graph.graph.get("crs")
-        crs = crs.to_string() if hasattr(crs, "to_string") else crs  # a pyproj CRS
-        return cls(labels, xy, tails, heads, times, length=lengths, crs=None if crs is None else str(crs))
+        crs: Any = graph.graph.get("crs")
+        if crs is not None:
+            crs = str(crs.to_string() if hasattr(crs, "to_string") else crs)  # maybe a pyproj CRS
+        return cls(labels, xy, tails, heads, times, length=lengths, crs=crs)
 
     @classmethod
     def from_osm_file(
