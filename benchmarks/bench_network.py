@@ -17,7 +17,7 @@ from common import best_of
 from dispatch import RoadNetwork
 from dispatch.datasets import demo_district
 from dispatch.datasets.synthetic import synthetic_roads
-from dispatch.report import Table
+from dispatch.table import Table
 
 N_STATIONS = 30
 REPEAT = 3

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 
 class DispatchError(Exception):
-    """Base class of every error raised by :mod:`dispatch`."""
+    """Base class of every error raised by :mod:`dispatch`.
 
-
-class InputError(DispatchError, ValueError):
-    """Input that cannot be used: its message names the offending ids or fields."""
+    ``problems`` lists each offending item on its own line of the message.
+    """
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         self.problems = problems or [message]
@@ -21,6 +20,10 @@ class InputError(DispatchError, ValueError):
         elif problems:
             message = f"{message}: {problems[0]}"
         super().__init__(message)
+
+
+class InputError(DispatchError, ValueError):
+    """Input that cannot be used: its message names the offending ids or fields."""
 
 
 class InfeasibleError(DispatchError):

@@ -56,6 +56,9 @@ RURAL_SPEEDS_KPH: dict[str, float] = {
 FALLBACK_SPEED_KPH = 30.0
 """Speed for a ``highway`` class missing from :data:`RURAL_SPEEDS_KPH`."""
 
+CHUNK_ENTRIES = 8_000_000
+"""Dijkstra rows held at once by :meth:`RoadNetwork.travel_times` (64 MB of times)."""
+
 MAX_LISTED = 10
 """How many offending items an error message lists before summarising the rest."""
 
@@ -424,16 +427,25 @@ class RoadNetwork:
         ``times_to(t)[i, v]`` is the time from ``v`` to ``t[i]``."""
         return np.atleast_2d(self._dijkstra(targets, reverse=True, limit=limit))
 
-    def travel_times(self, origins: ArrayLike, destinations: ArrayLike) -> NDArray[np.float64]:
+    def travel_times(
+        self, origins: ArrayLike, destinations: ArrayLike, *, limit: float = math.inf
+    ) -> NDArray[np.float64]:
         """The ``len(origins) x len(destinations)`` travel-time matrix.
 
-        Runs Dijkstra from whichever side has fewer nodes.
+        Runs Dijkstra from whichever side has fewer nodes, a few sources at a time
+        so that memory stays small; times beyond ``limit`` are ``inf``.
         """
         origins = np.atleast_1d(np.asarray(origins, dtype=np.int64))
         destinations = np.atleast_1d(np.asarray(destinations, dtype=np.int64))
-        if len(origins) <= len(destinations):
-            return np.asarray(self.times_from(origins)[:, destinations])
-        return np.asarray(self.times_to(destinations)[:, origins].T)
+        forward = len(origins) <= len(destinations)
+        sources, targets = (origins, destinations) if forward else (destinations, origins)
+        chunk = max(1, CHUNK_ENTRIES // max(self.n_nodes, 1))
+        blocks = [
+            self._dijkstra(sources[k : k + chunk], reverse=not forward, limit=limit)[:, targets]
+            for k in range(0, len(sources), chunk)
+        ]
+        matrix = np.vstack(blocks) if blocks else np.zeros((0, len(targets)))
+        return np.asarray(matrix if forward else matrix.T)
 
     def nearest_source(self, sources: ArrayLike, *, limit: float = math.inf) -> Partition:
         """Partition the nodes by their nearest source in travel time from it.

@@ -1,64 +1,16 @@
-"""Tables for people: plain text for the terminal, Markdown for reports."""
+"""Reports for planners: tables about a district, its plan and its response times."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .district import District
+from .table import Table
 
-__all__ = ["Table", "district_summary", "first_due_table"]
-
-
-@dataclass(frozen=True)
-class Table:
-    """A titled table: raw ``rows`` and one format spec per column (``",.0f"``)."""
-
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
-    formats: tuple[str, ...]
-
-    def _cells(self) -> list[list[str]]:
-        return [
-            ["" if v is None else format(v, f) if f else str(v) for v, f in zip(row, self.formats)]
-            for row in self.rows
-        ]
-
-    def to_text(self) -> str:
-        """The table aligned in columns, numbers to the right."""
-        cells = [list(self.columns), *self._cells()]
-        widths = [max(len(row[c]) for row in cells) for c in range(len(self.columns))]
-        lines = [self.title]
-        for row in cells:
-            lines.append(
-                "  ".join(
-                    cell.rjust(w) if f else cell.ljust(w) for cell, w, f in zip(row, widths, self.formats)
-                ).rstrip()
-            )
-        return "\n".join(lines)
-
-    def to_markdown(self) -> str:
-        """The table in GitHub Markdown."""
-        align = ["---:" if f else ":---" for f in self.formats]
-        lines = [
-            f"**{self.title}**",
-            "",
-            "| " + " | ".join(self.columns) + " |",
-            "| " + " | ".join(align) + " |",
-        ]
-        lines += ["| " + " | ".join(row) + " |" for row in self._cells()]
-        return "\n".join(lines)
-
-    def to_dicts(self) -> list[dict[str, Any]]:
-        """One ``{column: value}`` dict a row."""
-        return [dict(zip(self.columns, row)) for row in self.rows]
-
-    def __str__(self) -> str:
-        return self.to_text()
+__all__ = ["district_summary", "first_due_table"]
 
 
 def _counts(items: Sequence[Any]) -> str:

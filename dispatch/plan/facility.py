@@ -1,0 +1,465 @@
+"""Facility-location formulations: the engine behind :func:`dispatch.plan.cluster`.
+
+Two formulations share one MIP layer (:mod:`dispatch.plan.mip`):
+
+- the **radius** formulation of the uncapacitated p-median (Elloumi 2010, with the
+  reduction of García, Labbé & Marín 2011): for each client, one binary per
+  distinct cost level, ``z[i, k] = 1`` when no open site is within its ``k``-th
+  smallest cost. Its LP bound equals the classic one with far fewer nonzeros.
+- the **assignment** formulation (``x[i, j]`` client ``i`` served by site ``j``)
+  with the side constraints of clustering: self-service of an open site's own
+  client, a count of other clients per site, capacities, fixed sites and a
+  balance term.
+
+The published optima of OR-Library ``pmed`` and ``pmedcap``, ``SJC`` and the spopt
+San Francisco case are reproduced by the tests.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ..errors import InfeasibleError, InputError, SolverError
+from ..network import listed
+from .mip import Mip, MipBuilder, MipResult, SolveOptions, Solver, Status, integer_scale, solve_mip
+
+__all__ = [
+    "Assignment",
+    "Balance",
+    "FacilitySolution",
+    "Violations",
+    "capacitated_p_median",
+    "p_median",
+    "solve_assignment",
+    "violations",
+]
+
+
+@dataclass(frozen=True)
+class FacilitySolution:
+    """Open sites and the site serving each client.
+
+    ``objective`` is recomputed in floating point from the solution; ``bound`` is
+    the solver's proven lower bound; ``status`` is ``"optimal"`` only when the two
+    meet.
+    """
+
+    sites: NDArray[np.int64]
+    assignment: NDArray[np.int64]
+    objective: float
+    bound: float
+    status: Status
+    build_time: float
+    solve_time: float
+    solver: Solver | Literal["min-cost-flow"]
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between objective and bound."""
+        return abs(self.objective - self.bound) / max(abs(self.objective), 1e-9)
+
+    def summary(self) -> str:
+        """One line: status, objective, bound, gap and times."""
+        return (
+            f"{self.status} ({self.solver}): objective {self.objective:,.4f}, bound {self.bound:,.4f}, "
+            f"gap {self.gap:.4%}, build {self.build_time:.3f} s, solve {self.solve_time:.3f} s"
+        )
+
+
+def _check_costs(costs: ArrayLike, p: int) -> NDArray[np.float64]:
+    costs = np.asarray(costs, dtype=np.float64)
+    if costs.ndim != 2 or costs.size == 0:
+        raise InputError(f"costs must be a non-empty clients x sites matrix, got shape {costs.shape}")
+    bad = np.argwhere(np.isnan(costs) | (costs < 0))
+    if len(bad):
+        raise InputError(
+            "costs must be >= 0 (inf marks a pair that is not allowed)",
+            listed([f"client {i}, site {j}: {costs[i, j]}" for i, j in bad]),
+        )
+    if not 1 <= p <= costs.shape[1]:
+        raise InfeasibleError(f"p = {p} sites cannot be opened: there are {costs.shape[1]} candidate sites")
+    stranded = np.flatnonzero(~np.isfinite(costs).any(axis=1))
+    if len(stranded):
+        raise InfeasibleError("clients with no allowed site (every cost is inf)", listed([str(i) for i in stranded]))
+    return costs
+
+
+def _result_status(result: MipResult, what: str) -> None:
+    if result.status == "infeasible":
+        raise InfeasibleError(f"the solver proved {what} infeasible")
+    if result.values is None:
+        raise SolverError(
+            f"no solution to {what} within the time limit of the solve options; raise time_limit"
+        )
+
+
+def p_median(
+    costs: ArrayLike, p: int, *, weights: ArrayLike | None = None, options: SolveOptions | None = None
+) -> FacilitySolution:
+    """Open ``p`` sites minimising the weighted cost of serving every client from
+    its nearest open site.
+
+    Parameters
+    ----------
+    costs
+        ``costs[i, j]``: serving client ``i`` from site ``j``; ``inf`` forbids it.
+    p
+        Number of sites to open.
+    weights
+        Client weights (demand); all ones by default.
+    options
+        Solver options; the default solver is CP-SAT.
+    """
+    options = options or SolveOptions()
+    start = time.perf_counter()
+    costs = _check_costs(costs, p)
+    n_clients, n_sites = costs.shape
+    weights = np.ones(n_clients) if weights is None else np.asarray(weights, dtype=np.float64)
+    if weights.shape != (n_clients,) or not (np.isfinite(weights).all() and (weights >= 0).all()):
+        raise InputError(f"weights must be {n_clients} finite numbers >= 0, one per client")
+    builder = MipBuilder()
+    y = builder.variables(n_sites)
+    builder.rows(np.zeros(n_sites), y, 1.0, p, p)
+    enough = n_sites - p + 1  # any set of this many sites holds an open one
+    for i in range(n_clients):
+        finite = np.flatnonzero(np.isfinite(costs[i]))
+        levels, level_of = np.unique(costs[i, finite], return_inverse=True)
+        covered = np.cumsum(np.bincount(level_of))
+        last = int(np.searchsorted(covered, min(enough, len(finite))))  # the level that must hold an open site
+        levels = levels[: last + 1]
+        z = builder.variables(last, cost=weights[i] * np.diff(levels))
+        builder.offset += weights[i] * levels[0]
+        # Level k: z[k] + sum(y at level k) - z[k-1] >= 0, with z[-1] = 1 and
+        # z[last] = 0. The last row is implied when that level holds enough sites.
+        rows_needed = last + 1 if covered[last] < enough else last
+        keep = level_of < rows_needed
+        rows = [level_of[keep], np.arange(min(last, rows_needed)), np.arange(1, rows_needed)]
+        columns = [y[finite[keep]], z[:rows_needed], z[: rows_needed - 1]]
+        values = [np.ones(keep.sum()), np.ones(min(last, rows_needed)), -np.ones(rows_needed - 1)]
+        lower = np.zeros(rows_needed)
+        lower[0] = 1.0
+        builder.rows(np.concatenate(rows), np.concatenate(columns), np.concatenate(values), lower, np.inf)
+    mip = builder.build()
+    build_time = time.perf_counter() - start
+    result = solve_mip(mip, options.solver or "cp-sat", options, presolve=False)
+    _result_status(result, f"the {p}-median problem")
+    assert result.values is not None
+    sites = np.flatnonzero(result.values[y] > 0.5)
+    assignment = sites[np.argmin(costs[:, sites], axis=1)]
+    objective = float(weights @ costs[np.arange(n_clients), assignment])
+    return _solution(sites, assignment, objective, result, build_time)
+
+
+def _solution(
+    sites: NDArray[np.int64], assignment: NDArray[np.int64], objective: float, result: MipResult, build_time: float
+) -> FacilitySolution:
+    bound = min(result.bound, objective)
+    status = result.status if abs(objective - bound) <= 1e-6 * max(1.0, abs(objective)) else "feasible"
+    return FacilitySolution(sites, assignment, objective, bound, status, build_time, result.solve_time, result.solver)
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Per-site balance of what its clients bring: ``E[j] = sum(gain[i])`` over the
+    clients of site ``j`` (its own client included), ``H[j] = sum(size[i])``.
+
+    ``"tolerance"`` keeps ``|E[j]| <= tolerance * H[j]``; ``"weighted"`` adds
+    ``weight * sum(|E[j]|)`` to the objective and ``"minmax"`` adds
+    ``weight * max(|E[j]|)``. ``gain`` must be integral for CP-SAT's penalties.
+    """
+
+    gain: NDArray[np.float64]
+    size: NDArray[np.float64]
+    mode: Literal["tolerance", "weighted", "minmax"]
+    tolerance: float = 0.0
+    weight: float = 0.0
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An assignment problem: each client goes to exactly one open site.
+
+    Allowed pairs are ``(client[k], site[k])`` at ``cost[k]``. With ``site_client``,
+    site ``j`` stands at client ``site_client[j]``, which it serves itself when open
+    at ``site_cost[j]`` (and no other site may then serve that client). ``count``
+    bounds the number of *other* clients of an open site; ``capacity`` bounds the
+    ``demand`` it serves, its own client's included.
+    """
+
+    n_clients: int
+    n_sites: int
+    client: NDArray[np.int64]
+    site: NDArray[np.int64]
+    cost: NDArray[np.float64]
+    p: tuple[int, int]
+    site_client: NDArray[np.int64] | None = None
+    site_cost: NDArray[np.float64] | None = None
+    open_sites: NDArray[np.int64] | None = None
+    count: tuple[int, int] | None = None
+    demand: NDArray[np.float64] | None = None
+    capacity: NDArray[np.float64] | None = None
+    balance: Balance | None = None
+
+
+def _build_assignment(problem: Assignment, *, elastic: bool = False) -> tuple[Mip, dict[str, NDArray[np.int64]]]:
+    """The assignment MIP and its variable blocks (``x``, ``y`` and, when
+    ``elastic``, the slacks that let each placement, count and balance row give)."""
+    n_sites = problem.n_sites
+    builder = MipBuilder()
+    own = problem.site_client
+    site_cost = np.zeros(n_sites) if problem.site_cost is None or elastic else problem.site_cost
+    y = builder.variables(n_sites, cost=site_cost)
+    x = builder.variables(len(problem.client), cost=0.0 if elastic else problem.cost)
+    blocks = {"x": x, "y": y}
+    if problem.open_sites is not None:
+        fixed = np.zeros(n_sites, dtype=bool)
+        fixed[problem.open_sites] = True
+        builder.rows(np.arange(n_sites), y, 1.0, fixed.astype(float), fixed.astype(float))
+    # Placing a row below its bound costs more than every balance slack together.
+    penalty = 1.0 + (float(np.abs(problem.balance.size).sum()) if problem.balance is not None else 0.0)
+    # Every client exactly once: its pairs, plus its own site if it has one.
+    rows = [problem.client] + ([own] if own is not None else [])
+    columns = [x] + ([y] if own is not None else [])
+    if elastic:
+        blocks["unplaced"] = builder.variables(problem.n_clients, cost=penalty)
+        rows.append(np.arange(problem.n_clients))
+        columns.append(blocks["unplaced"])
+    builder.rows(np.concatenate(rows), np.concatenate(columns), 1.0, 1.0, 1.0)
+    # A pair only to an open site.
+    pairs = np.repeat(np.arange(len(x)), 2)
+    builder.rows(pairs, np.column_stack([x, y[problem.site]]).ravel(), np.tile([1.0, -1.0], len(x)), -np.inf, 0.0)
+    builder.rows(np.zeros(n_sites), y, 1.0, problem.p[0], problem.p[1])
+    if problem.count is not None:
+        low, high = problem.count
+        ones = np.ones(len(x))
+        short = builder.variables(n_sites, upper=low, cost=penalty) if elastic else None
+        _per_site(builder, problem, x, y, ones, -np.full(n_sites, float(low)), 0.0, np.inf, slack=short)
+        _per_site(builder, problem, x, y, ones, -np.full(n_sites, float(high)), -np.inf, 0.0)
+        if short is not None:
+            blocks["short"] = short
+    if problem.capacity is not None and problem.demand is not None:
+        own_demand = problem.demand[own] if own is not None else np.zeros(n_sites)
+        demand = problem.demand[problem.client]
+        _per_site(builder, problem, x, y, demand, own_demand - problem.capacity, -np.inf, 0.0)
+        # Open capacity covers all demand: implied, but it tightens the LP.
+        builder.rows(np.zeros(n_sites), y, problem.capacity, problem.demand.sum(), np.inf)
+    if problem.balance is not None:
+        blocks |= _add_balance(builder, problem, x, y, elastic)
+    return builder.build(), blocks
+
+
+def _per_site(
+    builder: MipBuilder,
+    problem: Assignment,
+    x: NDArray[np.int64],
+    y: NDArray[np.int64],
+    pair_values: NDArray[np.float64],
+    own_values: NDArray[np.float64],
+    lower: float,
+    upper: float,
+    *,
+    slack: NDArray[np.int64] | None = None,
+) -> None:
+    """One row a site: ``lower <= sum(pair_values * x at j) + own_values[j] * y[j]
+    (+ slack[j], or - slack[j] for an upper bound) <= upper``."""
+    sites = np.arange(problem.n_sites)
+    at_site = [problem.site, sites]
+    members = [x, y]
+    values = [pair_values, own_values]
+    if slack is not None:
+        at_site.append(sites)
+        members.append(slack)
+        values.append(np.full(problem.n_sites, 1.0 if np.isfinite(lower) else -1.0))
+    builder.rows(np.concatenate(at_site), np.concatenate(members), np.concatenate(values), lower, upper)
+
+
+def _add_balance(
+    builder: MipBuilder, problem: Assignment, x: NDArray[np.int64], y: NDArray[np.int64], elastic: bool
+) -> dict[str, NDArray[np.int64]]:
+    balance = problem.balance
+    assert balance is not None and problem.site_client is not None
+    own = problem.site_client
+    gain_pairs, gain_own = balance.gain[problem.client], balance.gain[own]
+    n_sites = problem.n_sites
+    most = float(np.abs(balance.gain).sum() + balance.tolerance * np.abs(balance.size).sum())
+    if balance.mode == "tolerance":
+        over = builder.variables(n_sites, upper=most, cost=1.0) if elastic else None
+        under = builder.variables(n_sites, upper=most, cost=1.0) if elastic else None
+        slack_pairs = balance.tolerance * balance.size[problem.client]
+        slack_own = balance.tolerance * balance.size[own]
+        _per_site(builder, problem, x, y, gain_pairs + slack_pairs, gain_own + slack_own, 0.0, np.inf, slack=under)
+        _per_site(builder, problem, x, y, gain_pairs - slack_pairs, gain_own - slack_own, -np.inf, 0.0, slack=over)
+        return {"over": over, "under": under} if over is not None and under is not None else {}
+    if elastic:
+        return {}  # a penalty always holds
+    if balance.mode == "weighted":
+        deviation = builder.variables(n_sites, upper=most, cost=balance.weight)
+        index = np.arange(n_sites)
+    else:
+        deviation = builder.variables(1, upper=most, cost=balance.weight)
+        index = np.zeros(n_sites, dtype=np.int64)
+    at_site = np.concatenate([problem.site, np.arange(n_sites), np.arange(n_sites)])
+    members = np.concatenate([x, y, deviation[index]])
+    for sign in (1.0, -1.0):  # deviation >= E and deviation >= -E
+        values = np.concatenate([sign * gain_pairs, sign * gain_own, -np.ones(n_sites)])
+        builder.rows(at_site, members, values, -np.inf, 0.0)
+    return {}
+
+
+@dataclass(frozen=True)
+class Violations:
+    """The fewest rules an infeasible assignment must break: clients left
+    unplaced, sites short of their minimum count, sites outside the balance
+    tolerance."""
+
+    unplaced: NDArray[np.int64]
+    short: NDArray[np.int64]
+    unbalanced: NDArray[np.int64]
+
+
+def violations(problem: Assignment, options: SolveOptions, *, default_solver: Solver = "highs") -> Violations:
+    """Solve ``problem`` with every placement, count and balance row allowed to
+    give at a price, and report which gave: the reason it is infeasible."""
+    mip, blocks = _build_assignment(problem, elastic=True)
+    result = solve_mip(mip, options.solver or default_solver, options)
+    _result_status(result, "the relaxed assignment")
+    assert result.values is not None
+    values = result.values
+
+    def given(*names: str) -> NDArray[np.int64]:
+        found = [np.flatnonzero(values[blocks[n]] > 0.5) for n in names if n in blocks]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+    return Violations(given("unplaced"), given("short"), given("over", "under"))
+
+
+def solve_assignment(
+    problem: Assignment, options: SolveOptions, *, default_solver: Solver = "highs"
+) -> FacilitySolution:
+    """Solve an assignment problem.
+
+    With every site fixed open and no capacity or balance it is a transportation
+    problem, solved exactly by OR-Tools min cost flow; otherwise a MIP.
+    """
+    start = time.perf_counter()
+    if (
+        problem.open_sites is not None
+        and len(problem.open_sites) == problem.n_sites
+        and problem.capacity is None
+        and problem.balance is None
+    ):
+        return _min_cost_flow(problem, start)
+    mip, blocks = _build_assignment(problem)
+    x, y = blocks["x"], blocks["y"]
+    build_time = time.perf_counter() - start
+    result = solve_mip(mip, options.solver or default_solver, options)
+    _result_status(result, "the assignment with its side constraints")
+    assert result.values is not None
+    sites = np.flatnonzero(result.values[y] > 0.5)
+    assignment = np.full(problem.n_clients, -1, dtype=np.int64)
+    chosen = result.values[x] > 0.5
+    assignment[problem.client[chosen]] = problem.site[chosen]
+    if problem.site_client is not None:
+        assignment[problem.site_client[sites]] = sites
+    return _solution(sites, assignment, result.objective, result, build_time)
+
+
+def _min_cost_flow(problem: Assignment, start: float) -> FacilitySolution:
+    """Clients to fixed open sites within the per-site count: a transportation
+    problem (lower bounds moved into the supplies)."""
+    from ortools.graph.python import min_cost_flow
+
+    n_sites = problem.n_sites
+    own = problem.site_client if problem.site_client is not None else np.full(n_sites, -1)
+    served_by_self = np.zeros(problem.n_clients, dtype=bool)
+    served_by_self[own[own >= 0]] = True
+    free = np.flatnonzero(~served_by_self)
+    node_of = np.full(problem.n_clients, -1)
+    node_of[free] = np.arange(len(free))
+    pairs = np.flatnonzero(~served_by_self[problem.client])
+    low, high = problem.count if problem.count is not None else (0, len(free))
+    scale = integer_scale(problem.cost[pairs])
+    flow = min_cost_flow.SimpleMinCostFlow()
+    sink = len(free) + n_sites
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(
+        node_of[problem.client[pairs]],
+        len(free) + problem.site[pairs],
+        np.ones(len(pairs), dtype=np.int64),
+        np.rint(problem.cost[pairs] * scale).astype(np.int64),
+    )
+    flow.add_arcs_with_capacity_and_unit_cost(
+        len(free) + np.arange(n_sites),
+        np.full(n_sites, sink),
+        np.full(n_sites, high - low, dtype=np.int64),
+        np.zeros(n_sites, dtype=np.int64),
+    )
+    supplies = np.concatenate([np.ones(len(free)), np.full(n_sites, -low), [-(len(free) - n_sites * low)]])
+    flow.set_nodes_supplies(np.arange(sink + 1), supplies.astype(np.int64))
+    solve_start = time.perf_counter()
+    code = flow.solve()
+    solve_time = time.perf_counter() - solve_start
+    if code == flow.INFEASIBLE:
+        raise InfeasibleError(
+            f"the {len(free)} clients cannot be shared among the {n_sites} fixed sites "
+            f"with {low} to {high} each within the allowed pairs"
+        )
+    if code != flow.OPTIMAL:
+        raise SolverError(f"min cost flow stopped with status {code}")
+    chosen = pairs[flow.flows(arcs) > 0]
+    assignment = np.full(problem.n_clients, -1, dtype=np.int64)
+    assignment[problem.client[chosen]] = problem.site[chosen]
+    sites = np.arange(n_sites)
+    assignment[own[own >= 0]] = sites[own >= 0]
+    site_cost = problem.site_cost.sum() if problem.site_cost is not None else 0.0
+    objective = float(problem.cost[chosen].sum() + site_cost)
+    build_time = time.perf_counter() - start - solve_time
+    return FacilitySolution(sites, assignment, objective, objective, "optimal", build_time, solve_time, "min-cost-flow")
+
+
+def capacitated_p_median(
+    costs: ArrayLike,
+    p: int,
+    demand: ArrayLike,
+    capacity: ArrayLike,
+    *,
+    options: SolveOptions | None = None,
+) -> FacilitySolution:
+    """Open ``p`` of ``n`` points as medians and assign every point to one of them
+    (single sourcing) within capacity, minimising total cost.
+
+    Every point is a candidate median and an open median serves itself; ``costs``
+    is ``n x n`` and ``inf`` forbids a pair. The default solver is HiGHS.
+    """
+    options = options or SolveOptions()
+    start = time.perf_counter()
+    costs = _check_costs(costs, p)
+    n = costs.shape[0]
+    demand = np.asarray(demand, dtype=np.float64)
+    capacity = np.asarray(capacity, dtype=np.float64)
+    if costs.shape != (n, n) or demand.shape != (n,) or capacity.shape != (n,):
+        raise InputError(f"costs must be square ({n} x {n}) with {n} demands and {n} capacities")
+    too_big = np.flatnonzero(demand > capacity.max())
+    if len(too_big):
+        raise InfeasibleError("points whose demand exceeds every capacity", listed([str(i) for i in too_big]))
+    if np.sort(capacity)[-p:].sum() < demand.sum():
+        raise InfeasibleError(f"the {p} largest capacities hold less than the total demand {demand.sum():g}")
+    client, site = np.nonzero(np.isfinite(costs) & ~np.eye(n, dtype=bool))
+    problem = Assignment(
+        n_clients=n,
+        n_sites=n,
+        client=client,
+        site=site,
+        cost=costs[client, site],
+        p=(p, p),
+        site_client=np.arange(n),
+        demand=demand,
+        capacity=capacity,
+    )
+    solution = solve_assignment(problem, options)
+    objective = float(costs[np.arange(n), solution.assignment].sum())
+    return replace(solution, objective=objective, build_time=time.perf_counter() - start - solution.solve_time)

@@ -1,0 +1,61 @@
+"""A titled table of figures: plain text for the terminal, Markdown for reports."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Table"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table: raw ``rows`` and one format spec per column (``",.0f"``)."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    formats: tuple[str, ...]
+
+    def _cells(self) -> list[list[str]]:
+        return [
+            ["" if _blank(v) else format(v, f) if f else str(v) for v, f in zip(row, self.formats)]
+            for row in self.rows
+        ]
+
+    def to_text(self) -> str:
+        """The table aligned in columns, numbers to the right."""
+        cells = [list(self.columns), *self._cells()]
+        widths = [max(len(row[c]) for row in cells) for c in range(len(self.columns))]
+        lines = [self.title]
+        for row in cells:
+            lines.append(
+                "  ".join(
+                    cell.rjust(w) if f else cell.ljust(w) for cell, w, f in zip(row, widths, self.formats)
+                ).rstrip()
+            )
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        """The table in GitHub Markdown."""
+        align = ["---:" if f else ":---" for f in self.formats]
+        lines = [
+            f"**{self.title}**",
+            "",
+            "| " + " | ".join(self.columns) + " |",
+            "| " + " | ".join(align) + " |",
+        ]
+        lines += ["| " + " | ".join(row) + " |" for row in self._cells()]
+        return "\n".join(lines)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """One ``{column: value}`` dict a row."""
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
