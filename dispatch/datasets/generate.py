@@ -24,8 +24,9 @@ from scipy.spatial import Delaunay, cKDTree
 from shapely.geometry import Polygon
 
 from ..district import District
-from ..model import Indicators, Partner, Station, Unit, Village
+from ..model import Partner, Unit, Village
 from ..network import RoadNetwork
+from .synthetic import township_stations
 
 __all__ = ["SEED", "generate_demo"]
 
@@ -249,32 +250,10 @@ def generate_demo(seed: int = SEED) -> District:
     rate = population * rng.lognormal(0, 0.3, len(population))
     rate = np.round(rate * INCIDENTS_PER_YEAR / rate.sum(), 2)
 
-    # Station indicators and strength from the first-due areas.
-    nearest = roads.nearest_source(township_nodes).source[village_nodes]
-    station_population = np.bincount(nearest, weights=population, minlength=len(stations))
-    incidents = np.bincount(nearest, weights=rate, minlength=len(stations))
-    load = (incidents - incidents.min()) / (incidents.max() - incidents.min())
-    officers = np.round(3 + 9 * load).astype(int)
     names = _names(rng, len(stations) + len(partners) + len(village_nodes))
-    station_models, units = [], []
-    for i, node in enumerate(township_nodes):
-        sid = names[i].lower()
-        station_models.append(
-            Station(
-                id=sid,
-                name=names[i],
-                location=tuple(road_xy[node]),
-                officers=int(officers[i]),
-                indicators=Indicators(
-                    population=float(station_population[i]),
-                    incidents_per_year=round(float(incidents[i]), 2),
-                    disputes=round(float(incidents[i] * rng.uniform(0.2, 0.4)), 1),
-                    cases=round(float(incidents[i] * rng.uniform(0.08, 0.2)), 1),
-                ),
-            )
-        )
-        n_units = 1 + int(officers[i] >= 6) + int(officers[i] >= 10)
-        units += [Unit(id=f"{sid}-{k + 1}", station=sid) for k in range(n_units)]
+    station_models, units = township_stations(
+        rng, roads, township_nodes, np.array(village_nodes), population, rate, names[: len(stations)]
+    )
     partner_models = []
     for j, (node, station) in enumerate(partners):
         name = names[len(stations) + j]

@@ -265,7 +265,8 @@ class ClusterPlan:
         """Counts by kind and the solver's verdict, in a line each."""
         counts = ", ".join(f"{n} {kind}" for kind, n in self.counts().items())
         return (
-            f"{counts}\n{self.status} ({self.solver}): objective {self.objective:,.0f}, bound {self.bound:,.0f}, "
+            f"{counts}\n{self.status} ({self.solver}): objective {self.objective:,.0f}, "
+            f"bound {self.bound:,.0f}, "
             f"gap {self.gap:.3%}; mean travel from central {self.mean_travel / 60:.1f} min; "
             f"build {self.build_time:.3f} s, solve {self.solve_time:.3f} s"
         )
@@ -283,7 +284,7 @@ class ClusterPlan:
             for g in self.border
         ]  # fmt: skip
         return Table(
-            "Clusters: central, bases (or border partners), strength, workload and road minutes from the central",
+            "Clusters: bases (or partners), strength, workload and road minutes from the central",
             ("central", "bases / partners", "strength", "incidents/yr", "balance", "mean link", "worst link",
              "mean travel"),
             tuple(rows),
@@ -319,7 +320,9 @@ class _Inputs:
     score: NDArray[np.float64]
     strength: NDArray[np.float64]
     workload: NDArray[np.float64]
-    demand_cost: NDArray[np.float64]  # [site, station]: incident-seconds from the site to the station's demand
+    demand_cost: NDArray[
+        np.float64
+    ]  # [site, station]: incident-seconds from the site to the station's demand
     link: NDArray[np.float64]  # [site, station]: road seconds
     rate: NDArray[np.float64]  # incidents a year of each station's demand
 
@@ -346,7 +349,10 @@ def _inputs(district: District, params: ClusterParams) -> _Inputs:
     stations = district.stations
     border = near_boundary(district, params.border.distance, touching=params.border.touching)
     unit_count = np.array([len(district.units_of(s.id)) for s in stations])
-    strength = params.strength.officers * np.array([s.officers for s in stations]) + params.strength.units * unit_count
+    strength = (
+        params.strength.officers * np.array([s.officers for s in stations])
+        + params.strength.units * unit_count
+    )
     workload = np.array([s.indicators.value(params.workload_indicator) for s in stations])
     score = params.score.of(stations)
     clients = np.flatnonzero(~border | params.border.join)
@@ -366,11 +372,15 @@ def _inputs(district: District, params: ClusterParams) -> _Inputs:
     rates = district.incident_rates
     if len(rates) and rates.sum() > 0:
         busy = np.flatnonzero(rates > 0)
-        demand_nodes, demand_rate, home = district.village_nodes[busy], rates[busy], district.home_stations[busy]
+        demand_nodes, demand_rate, home = (
+            district.village_nodes[busy],
+            rates[busy],
+            district.home_stations[busy],
+        )
     else:
         demand_nodes, demand_rate, home = district.station_nodes, workload, np.arange(len(stations))
     targets = np.concatenate([district.station_nodes, demand_nodes])
-    times = np.rint(district.roads.travel_times(district.station_nodes[sites], targets))
+    times = _site_times(district, params, sites, targets, home, len(stations))
     link = times[:, : len(stations)]
     order = np.argsort(home, kind="stable")
     weighted = times[:, len(stations) :][:, order] * demand_rate[order]
@@ -378,8 +388,34 @@ def _inputs(district: District, params: ClusterParams) -> _Inputs:
     has_demand, starts = np.unique(home[order], return_index=True)
     if len(starts):
         demand_cost[:, has_demand] = np.add.reduceat(weighted, starts, axis=1)
-    rate = np.bincount(home, weights=demand_rate, minlength=len(stations))
+    rate = np.bincount(home, weights=demand_rate, minlength=len(stations)).astype(np.float64)
     return _Inputs(border, clients, sites, score, strength, workload, demand_cost, link, rate)
+
+
+def _site_times(
+    district: District,
+    params: ClusterParams,
+    sites: NDArray[np.int64],
+    targets: NDArray[np.int64],
+    home: NDArray[np.int64],
+    n_stations: int,
+) -> NDArray[np.float64]:
+    """Road seconds (whole) from each site to the stations then the demand points.
+
+    A site only needs the demand of stations within ``max_link_time``, which lies
+    within ``max_link_time`` plus the demand's own distance from its station, so
+    Dijkstra stops there; a site whose needed demand it still misses (a demand
+    point far from its home station) is searched again without a limit.
+    """
+    roads = district.roads
+    radius = float(np.max(district.first_due.time[targets[n_stations:]], initial=0.0))
+    limit = params.max_link_time + 2 * radius
+    times = np.rint(roads.travel_times(district.station_nodes[sites], targets, limit=limit))
+    near = times[:, :n_stations] <= params.max_link_time
+    missing = np.flatnonzero((near[:, home] & np.isinf(times[:, n_stations:])).any(axis=1))
+    if len(missing):
+        times[missing] = np.rint(roads.travel_times(district.station_nodes[sites[missing]], targets))
+    return times
 
 
 def _allowed(district: District, params: ClusterParams, inputs: _Inputs) -> NDArray[np.bool_]:
@@ -401,7 +437,9 @@ def _allowed(district: District, params: ClusterParams, inputs: _Inputs) -> NDAr
     return allowed
 
 
-def _assignment(district: District, params: ClusterParams, inputs: _Inputs) -> tuple[Assignment, tuple[int, int]]:
+def _assignment(
+    district: District, params: ClusterParams, inputs: _Inputs
+) -> tuple[Assignment, tuple[int, int]]:
     allowed = _allowed(district, params, inputs)
     n = len(district.stations)
     client_of = np.full(n, -1)
@@ -427,7 +465,9 @@ def _assignment(district: District, params: ClusterParams, inputs: _Inputs) -> t
         ratio = inputs.strength[clients].sum() / total
         gain = np.rint((inputs.strength[clients] / ratio - inputs.workload[clients]) / GAIN_UNIT)
         size = inputs.workload[clients] / GAIN_UNIT
-        balance = Balance(gain, size, params.balance.mode, params.balance.tolerance, params.balance.weight * GAIN_UNIT)
+        balance = Balance(
+            gain, size, params.balance.mode, params.balance.tolerance, params.balance.weight * GAIN_UNIT
+        )
     problem = Assignment(
         n_clients=n_clients,
         n_sites=len(inputs.sites),
@@ -470,7 +510,8 @@ def _diagnose(
     if most < n_clients:
         raise InfeasibleError(
             f"{high} central(s) with at most {params.max_bases} bases each cover at most {most} of the "
-            f"{n_clients} stations to cluster; allow at least {math.ceil(n_clients / (1 + params.max_bases))} "
+            f"{n_clients} stations to cluster; allow at least "
+            f"{math.ceil(n_clients / (1 + params.max_bases))} "
             "centrals or raise max_bases"
         )
     if least > n_clients:
@@ -483,21 +524,15 @@ def _diagnose(
     must_lead = inputs.clients[~can_join[inputs.clients]]
     if len(must_lead) > high:
         raise InfeasibleError(
-            f"{len(must_lead)} stations must be centrals (none can be a base) but at most {high} centrals are allowed",
+            f"{len(must_lead)} stations must be centrals (none can be a base) "
+            f"but at most {high} centrals are allowed",
             listed([names[i] for i in must_lead]),
         )
-    if params.centrals is not None:
-        fixed = set(sites.tolist())
-        orphans = [names[i] for i in inputs.clients if i not in fixed and not can_join[i]]
-        if orphans:
-            raise InfeasibleError(
-                f"stations with no fixed central within max_link_time={params.max_link_time:,.0f} s "
-                "that may lead them",
-                listed(orphans),
-            )
 
 
-def _explained(district: District, params: ClusterParams, inputs: _Inputs, problem: Assignment) -> InfeasibleError:
+def _explained(
+    district: District, params: ClusterParams, inputs: _Inputs, problem: Assignment
+) -> InfeasibleError:
     """Why the rules cannot all hold, from the fewest rules that must give."""
     names = [s.id for s in district.stations]
     given = violations(problem, params.solve, default_solver="highs")
@@ -546,7 +581,8 @@ def _why_alone(params: ClusterParams, inputs: _Inputs, i: int, names: list[str])
         )
     return (
         f"every possible central within {params.max_link_time:,.0f} s is weaker (strength "
-        f"{inputs.strength[i]:g}, nearest {names[nearest]!r} has {inputs.strength[nearest]:g}) or not adjacent, "
+        f"{inputs.strength[i]:g}, nearest {names[nearest]!r} has {inputs.strength[nearest]:g}) "
+        "or not adjacent, "
         "and it cannot lead any; relax strong_with_weak or adjacent_only"
     )
 
