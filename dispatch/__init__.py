@@ -24,12 +24,27 @@ from .network import Partition as Partition
 from .network import RoadNetwork as RoadNetwork
 from .network import Route as Route
 from .network import Tree as Tree
+from .plan import BalanceParams as BalanceParams
+from .plan import BorderRule as BorderRule
+from .plan import CentralScore as CentralScore
+from .plan import ClusterParams as ClusterParams
+from .plan import ClusterPlan as ClusterPlan
+from .plan import SolveOptions as SolveOptions
+from .plan import StrengthWeights as StrengthWeights
+from .plan import capacitated_p_median as capacitated_p_median
+from .plan import cluster as cluster
+from .plan import p_median as p_median
 
 logging.getLogger("dispatch").addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BalanceParams",
+    "BorderRule",
+    "CentralScore",
+    "ClusterParams",
+    "ClusterPlan",
     "DispatchError",
     "DispatchWarning",
     "District",
@@ -41,11 +56,16 @@ __all__ = [
     "Partner",
     "RoadNetwork",
     "Route",
+    "SolveOptions",
     "SolverError",
     "Station",
     "StationKind",
+    "StrengthWeights",
     "Tree",
     "Unit",
     "UnreachableError",
     "Village",
+    "capacitated_p_median",
+    "cluster",
+    "p_median",
 ]

@@ -17,11 +17,15 @@ __all__ = ["main"]
 
 def _demo(args: argparse.Namespace) -> None:
     from .datasets import demo_district
+    from .plan import cluster
     from .report import district_summary, first_due_table
 
     district = demo_district()
     print(district_summary(district), end="\n\n")
-    print(first_due_table(district))
+    print(first_due_table(district), end="\n\n")
+    plan = cluster(district)
+    print(plan.table())
+    print(plan.summary())
 
 
 def _parser() -> argparse.ArgumentParser:

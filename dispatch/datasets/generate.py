@@ -43,10 +43,51 @@ RELIEF = 1_400.0  # metres between the lowest valley and the highest ridge
 SPEEDS_KPH = {"national": 70.0, "provincial": 55.0, "county": 40.0, "village": 25.0}
 """Rural mountain speeds by road class, before winding."""
 
-SYLLABLES = ("bai", "long", "shi", "huang", "qing", "ma", "yun", "jin", "tian", "he", "shui", "feng", "ping",
-             "gao", "xin", "da", "mu", "song", "lian", "yang", "hua", "an", "tai", "fu", "lu")  # fmt: skip
-ENDINGS = ("tan", "ba", "ping", "xi", "kou", "ling", "he", "ya", "qiao", "wan", "tang", "chang", "gou", "pu",
-           "zhai", "ao")  # fmt: skip
+SYLLABLES = (
+    "bai",
+    "long",
+    "shi",
+    "huang",
+    "qing",
+    "ma",
+    "yun",
+    "jin",
+    "tian",
+    "he",
+    "shui",
+    "feng",
+    "ping",
+    "gao",
+    "xin",
+    "da",
+    "mu",
+    "song",
+    "lian",
+    "yang",
+    "hua",
+    "an",
+    "tai",
+    "fu",
+    "lu",
+)
+ENDINGS = (
+    "tan",
+    "ba",
+    "ping",
+    "xi",
+    "kou",
+    "ling",
+    "he",
+    "ya",
+    "qiao",
+    "wan",
+    "tang",
+    "chang",
+    "gou",
+    "pu",
+    "zhai",
+    "ao",
+)
 
 
 @dataclass

@@ -116,5 +116,10 @@ def synthetic_province(n_stations: int, *, seed: int, villages_per_station: int 
         )
         for k, node in enumerate(village_nodes)
     ]
-    return District(name=f"Synthetic province ({n_stations} stations)", roads=roads, stations=stations,
-                    units=units, villages=villages)  # fmt: skip
+    return District(
+        name=f"Synthetic province ({n_stations} stations)",
+        roads=roads,
+        stations=stations,
+        units=units,
+        villages=villages,
+    )

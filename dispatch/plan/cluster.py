@@ -274,22 +274,46 @@ class ClusterPlan:
     def table(self) -> Table:
         """One row a cluster (and a row a border station)."""
         rows: list[tuple[Any, ...]] = [
-            (c.central, ", ".join(c.bases), c.strength, c.workload, c.balance, c.mean_link_time / 60,
-             c.worst_link_time / 60, c.mean_travel / 60)
+            (
+                c.central,
+                ", ".join(c.bases),
+                c.strength,
+                c.workload,
+                c.balance,
+                c.mean_link_time / 60,
+                c.worst_link_time / 60,
+                c.mean_travel / 60,
+            )
             for c in self.clusters
-        ]  # fmt: skip
+        ]
         rows += [
-            (g.station + " (border)", ", ".join(g.partners) + (f"; base of {g.cluster}" if g.cluster else ""),
-             self.strengths[g.station], None, None, None, None, None)
+            (
+                g.station + " (border)",
+                ", ".join(g.partners) + (f"; base of {g.cluster}" if g.cluster else ""),
+                self.strengths[g.station],
+                None,
+                None,
+                None,
+                None,
+                None,
+            )
             for g in self.border
-        ]  # fmt: skip
+        ]
         return Table(
             "Clusters: bases (or partners), strength, workload and road minutes from the central",
-            ("central", "bases / partners", "strength", "incidents/yr", "balance", "mean link", "worst link",
-             "mean travel"),
+            (
+                "central",
+                "bases / partners",
+                "strength",
+                "incidents/yr",
+                "balance",
+                "mean link",
+                "worst link",
+                "mean travel",
+            ),
             tuple(rows),
             ("", "", ".0f", ",.0f", ".2f", ".1f", ".1f", ".1f"),
-        )  # fmt: skip
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""

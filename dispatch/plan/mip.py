@@ -187,8 +187,14 @@ def solve_mip(mip: Mip, solver: Solver, options: SolveOptions, *, presolve: bool
     result = MipResult(status, values, objective, bound, time.perf_counter() - start, solver)
     logger.debug(
         "%s: %s, objective %.6g, bound %.6g, %.3f s, %d variables, %d rows",
-        solver, status, objective, bound, result.solve_time, mip.n_variables, mip.n_rows,
-    )  # fmt: skip
+        solver,
+        status,
+        objective,
+        bound,
+        result.solve_time,
+        mip.n_variables,
+        mip.n_rows,
+    )
     return result
 
 

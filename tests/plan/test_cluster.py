@@ -117,16 +117,24 @@ def small_cases(draw: st.DrawFn) -> tuple[District, ClusterParams]:
             graph.add_edge(b, a, travel_time=t * rng.uniform(1.0, 1.3))
     roads = RoadNetwork.from_networkx(graph)
     stations = [
-        Station(id=f"s{i}", location=tuple(points[i]), officers=int(rng.integers(3, 13)),
-                indicators=Indicators(incidents_per_year=float(rng.integers(50, 900))))
+        Station(
+            id=f"s{i}",
+            location=tuple(points[i]),
+            officers=int(rng.integers(3, 13)),
+            indicators=Indicators(incidents_per_year=float(rng.integers(50, 900))),
+        )
         for i in range(n)
-    ]  # fmt: skip
+    ]
     units = [Unit(id=f"s{i}-{k}", station=f"s{i}") for i in range(n) for k in range(int(rng.integers(1, 3)))]
     villages = [
-        Village(id=f"v{k}", location=tuple(points[n + k]), incident_rate=round(float(rng.uniform(1, 60)), 2),
-                station=f"s{int(rng.integers(0, n))}")
+        Village(
+            id=f"v{k}",
+            location=tuple(points[n + k]),
+            incident_rate=round(float(rng.uniform(1, 60)), 2),
+            station=f"s{int(rng.integers(0, n))}",
+        )
         for k in range(2 * n)
-    ]  # fmt: skip
+    ]
     district = District(name="random", roads=roads, stations=stations, units=units, villages=villages)
     min_bases = draw(st.integers(0, 1))
     mode = draw(st.sampled_from(["none", "tolerance", "weighted", "minmax"]))
@@ -168,8 +176,13 @@ def brute_force(district: District, params: ClusterParams) -> float | None:
     balance = params.balance
     clusters = []  # (mask, cost, |E|)
     for c in range(n):
-        allowed = [i for i in range(n) if i != c and round(times[c][labels[i]]) <= params.max_link_time
-                   and (not params.strong_with_weak or strength[c] >= strength[i])]  # fmt: skip
+        allowed = [
+            i
+            for i in range(n)
+            if i != c
+            and round(times[c][labels[i]]) <= params.max_link_time
+            and (not params.strong_with_weak or strength[c] >= strength[i])
+        ]
         for k in range(params.min_bases, params.max_bases + 1):
             for bases in itertools.combinations(allowed, k):
                 members = (c, *bases)
