@@ -44,9 +44,7 @@ def solve(instance: FacilityInstance) -> tuple[float, object]:
         return best_of(1, lambda: p_median(instance.costs, instance.p, options=options))
     return best_of(
         1,
-        lambda: capacitated_p_median(
-            instance.costs, instance.p, instance.demand, instance.capacity, options=options
-        ),
+        lambda: capacitated_p_median(instance.costs, instance.p, instance.demand, instance.capacity, options=options),
     )
 
 
@@ -59,9 +57,7 @@ def spopt_solve(instance: FacilityInstance) -> tuple[float, float]:
     if instance.capacity is None:
         seconds, model = best_of(
             1,
-            lambda: PMedian.from_cost_matrix(instance.costs, instance.demand, p_facilities=instance.p).solve(
-                solver
-            ),
+            lambda: PMedian.from_cost_matrix(instance.costs, instance.demand, p_facilities=instance.p).solve(solver),
         )
     else:
         seconds, model = best_of(

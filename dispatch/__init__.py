@@ -6,6 +6,11 @@ Model a county's stations, units, villages and roads (:class:`District`,
 
 import logging
 
+from .dispatcher import Candidate as Candidate
+from .dispatcher import Decision as Decision
+from .dispatcher import Dispatcher as Dispatcher
+from .dispatcher import Reason as Reason
+from .dispatcher import UnitState as UnitState
 from .district import District as District
 from .errors import DispatchError as DispatchError
 from .errors import DispatchWarning as DispatchWarning
@@ -19,6 +24,7 @@ from .model import Partner as Partner
 from .model import Station as Station
 from .model import StationKind as StationKind
 from .model import Unit as Unit
+from .model import UnitStatus as UnitStatus
 from .model import Village as Village
 from .network import Partition as Partition
 from .network import RoadNetwork as RoadNetwork
@@ -34,6 +40,10 @@ from .plan import StrengthWeights as StrengthWeights
 from .plan import capacitated_p_median as capacitated_p_median
 from .plan import cluster as cluster
 from .plan import p_median as p_median
+from .policies import ClusterFirst as ClusterFirst
+from .policies import NearestFree as NearestFree
+from .policies import OwnStation as OwnStation
+from .policies import Policy as Policy
 
 logging.getLogger("dispatch").addHandler(logging.NullHandler())
 
@@ -42,18 +52,26 @@ __version__ = "0.1.0"
 __all__ = [
     "BalanceParams",
     "BorderRule",
+    "Candidate",
     "CentralScore",
+    "ClusterFirst",
     "ClusterParams",
     "ClusterPlan",
+    "Decision",
     "DispatchError",
     "DispatchWarning",
+    "Dispatcher",
     "District",
     "Incident",
     "Indicators",
     "InfeasibleError",
     "InputError",
+    "NearestFree",
+    "OwnStation",
     "Partition",
     "Partner",
+    "Policy",
+    "Reason",
     "RoadNetwork",
     "Route",
     "SolveOptions",
@@ -63,6 +81,8 @@ __all__ = [
     "StrengthWeights",
     "Tree",
     "Unit",
+    "UnitState",
+    "UnitStatus",
     "UnreachableError",
     "Village",
     "capacitated_p_median",

@@ -94,9 +94,7 @@ class District(Frozen):
     def _reference_problems(self) -> list[str]:
         posts = {s.id for s in self.stations} | {p.id for p in self.partners}
         station_ids = {s.id for s in self.stations}
-        problems = _duplicates(
-            "station or partner", [s.id for s in self.stations] + [p.id for p in self.partners]
-        )
+        problems = _duplicates("station or partner", [s.id for s in self.stations] + [p.id for p in self.partners])
         problems += _duplicates("unit", [u.id for u in self.units])
         problems += _duplicates("village", [v.id for v in self.villages])
         problems += [

@@ -35,6 +35,7 @@ __all__ = [
     "Station",
     "StationKind",
     "Unit",
+    "UnitStatus",
     "Village",
 ]
 
@@ -91,6 +92,17 @@ class StationKind(str, Enum):
     BASE = "base"
     BORDER = "border"
     UNASSIGNED = "unassigned"
+
+
+class UnitStatus(str, Enum):
+    """Where a unit is in its cycle: available -> dispatched (en route) -> on scene
+    -> returning -> available; or out of service."""
+
+    AVAILABLE = "available"
+    DISPATCHED = "dispatched"
+    ON_SCENE = "on scene"
+    RETURNING = "returning"
+    OUT_OF_SERVICE = "out of service"
 
 
 class Indicators(Frozen):

@@ -111,9 +111,7 @@ class Tree:
         """Node indices of the path between the root and ``node``, in travel order."""
         if not math.isfinite(self.times[node]):
             origin, destination = (node, self.root) if self.reverse else (self.root, node)
-            raise UnreachableError(
-                f"no road path from node {origin} to node {destination} within the tree's limit"
-            )
+            raise UnreachableError(f"no road path from node {origin} to node {destination} within the tree's limit")
         walk = [node]
         while walk[-1] != self.root:
             walk.append(int(self.predecessors[walk[-1]]))
@@ -191,10 +189,7 @@ class RoadNetwork:
             raise InputError(
                 "travel_time must be a finite number of seconds >= 0; fix or drop these edges",
                 listed(
-                    [
-                        f"edge {labels[tails[i]].item()!r} -> {labels[heads[i]].item()!r}: {travel_time[i]}"
-                        for i in bad
-                    ]
+                    [f"edge {labels[tails[i]].item()!r} -> {labels[heads[i]].item()!r}: {travel_time[i]}" for i in bad]
                 ),
             )
         # Sort by (tail, head, time): the first edge of each (tail, head) run is the
@@ -281,9 +276,7 @@ class RoadNetwork:
         return cls(labels, xy, tails, heads, times, length=lengths, crs=crs)
 
     @classmethod
-    def from_osm_file(
-        cls, path: str | Path, *, speeds_kph: Mapping[str, float] = RURAL_SPEEDS_KPH
-    ) -> RoadNetwork:
+    def from_osm_file(cls, path: str | Path, *, speeds_kph: Mapping[str, float] = RURAL_SPEEDS_KPH) -> RoadNetwork:
         """Load drivable roads from an OSM XML file (needs the ``osm`` extra).
 
         Edges without ``maxspeed`` get the speed of their ``highway`` class from
@@ -454,9 +447,7 @@ class RoadNetwork:
         sources, one is chosen.
         """
         sources = np.atleast_1d(np.asarray(sources, dtype=np.int64))
-        time, _, nearest = self._dijkstra(
-            sources, reverse=False, limit=limit, min_only=True, return_predecessors=True
-        )
+        time, _, nearest = self._dijkstra(sources, reverse=False, limit=limit, min_only=True, return_predecessors=True)
         position = np.full(self.n_nodes, -1, dtype=np.int64)
         position[sources[::-1]] = np.arange(len(sources))[::-1]  # first of duplicates
         source = np.where(nearest >= 0, position[np.maximum(nearest, 0)], -1)
@@ -464,8 +455,16 @@ class RoadNetwork:
 
     def tree(self, root: int, *, limit: float = math.inf, reverse: bool = False) -> Tree:
         """The shortest-path tree from ``root`` (or, with ``reverse``, towards it)."""
-        times, predecessors = self._dijkstra(root, reverse=reverse, limit=limit, return_predecessors=True)
-        return Tree(root=int(root), times=times[0], predecessors=predecessors[0], reverse=reverse)
+        return self.trees([root], limit=limit, reverse=reverse)[0]
+
+    def trees(self, roots: ArrayLike, *, limit: float = math.inf, reverse: bool = False) -> list[Tree]:
+        """One shortest-path tree per root, from one multi-source Dijkstra call."""
+        roots = np.atleast_1d(np.asarray(roots, dtype=np.int64))
+        times, predecessors = self._dijkstra(roots, reverse=reverse, limit=limit, return_predecessors=True)
+        return [
+            Tree(root=int(r), times=times[k], predecessors=predecessors[k], reverse=reverse)
+            for k, r in enumerate(roots.tolist())
+        ]
 
     def shortest_path(self, origin: int, destination: int) -> Route:
         """The fastest route from ``origin`` to ``destination``.

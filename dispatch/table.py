@@ -20,8 +20,7 @@ class Table:
 
     def _cells(self) -> list[list[str]]:
         return [
-            ["" if _blank(v) else format(v, f) if f else str(v) for v, f in zip(row, self.formats)]
-            for row in self.rows
+            ["" if _blank(v) else format(v, f) if f else str(v) for v, f in zip(row, self.formats)] for row in self.rows
         ]
 
     def to_text(self) -> str:

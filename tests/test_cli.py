@@ -19,9 +19,7 @@ def test_dispatch_demo_summarises_the_demo_county(capsys: pytest.CaptureFixture[
 
 
 def test_python_dash_m_dispatch_runs_the_same_command() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "dispatch", "demo"], capture_output=True, text=True, check=False
-    )
+    done = subprocess.run([sys.executable, "-m", "dispatch", "demo"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "district" in done.stdout
 

@@ -89,9 +89,7 @@ def test_the_snap_distance_is_a_parameter(roads: RoadNetwork) -> None:
     near = station("s1", 1_000, 1_500)
     with pytest.raises(InputError):
         District(name="x", roads=roads, stations=[near])
-    assert District(
-        name="x", roads=roads, stations=[near], max_snap_distance=2_000
-    ).station_nodes.tolist() == [1]
+    assert District(name="x", roads=roads, stations=[near], max_snap_distance=2_000).station_nodes.tolist() == [1]
 
 
 def test_replace_makes_a_validated_variant(roads: RoadNetwork) -> None:

@@ -24,9 +24,7 @@ def road_graphs(draw: st.DrawFn) -> nx.MultiDiGraph:
     graph = nx.MultiDiGraph()
     for i in range(n):
         graph.add_node(i, x=float(i), y=float(i % 3))
-    edges = draw(
-        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.integers(0, 50)), max_size=40)
-    )
+    edges = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.integers(0, 50)), max_size=40))
     for u, v, t in edges:
         graph.add_edge(u, v, travel_time=float(t))
     return graph
@@ -72,8 +70,7 @@ def test_matrix_partition_and_paths_agree_with_networkx(graph: nx.MultiDiGraph, 
         route = roads.shortest_path(origin, destination)
         assert route.nodes[0] == origin and route.nodes[-1] == destination
         hops = sum(
-            min(d["travel_time"] for d in graph[u][v].values())
-            for u, v in zip(route.nodes[:-1], route.nodes[1:])
+            min(d["travel_time"] for d in graph[u][v].values()) for u, v in zip(route.nodes[:-1], route.nodes[1:])
         )
         assert hops == route.time == nx.dijkstra_path_length(graph, origin, destination, weight="travel_time")
 
@@ -102,16 +99,12 @@ def test_an_undirected_graph_is_driven_both_ways() -> None:
 
 
 def test_zero_time_edges_are_edges() -> None:
-    roads = RoadNetwork.from_edges(
-        [("a", "b", 0.0), ("b", "c", 3.0)], {"a": (0, 0), "b": (1, 0), "c": (2, 0)}
-    )
+    roads = RoadNetwork.from_edges([("a", "b", 0.0), ("b", "c", 3.0)], {"a": (0, 0), "b": (1, 0), "c": (2, 0)})
     assert roads.times_from([0]).tolist() == [[0.0, 0.0, 3.0]]
 
 
 def test_a_time_limit_cuts_the_tree_and_the_path_beyond_it_is_unreachable() -> None:
-    roads = RoadNetwork.from_edges(
-        [("a", "b", 10.0), ("b", "c", 10.0)], {"a": (0, 0), "b": (1, 0), "c": (2, 0)}
-    )
+    roads = RoadNetwork.from_edges([("a", "b", 10.0), ("b", "c", 10.0)], {"a": (0, 0), "b": (1, 0), "c": (2, 0)})
     tree = roads.tree(0, limit=15.0)
     assert tree.times.tolist() == [0.0, 10.0, math.inf]
     assert tree.path(1).tolist() == [0, 1]
@@ -145,9 +138,7 @@ def test_snapping_finds_the_nearest_node_and_refuses_far_points() -> None:
 
 def test_snapping_in_longitude_latitude_measures_metres() -> None:
     # 0.01 degrees of latitude is about 1,112 m anywhere.
-    roads = RoadNetwork.from_edges(
-        [("a", "b", 1.0)], {"a": (108.0, 29.0), "b": (108.1, 29.0)}, crs="EPSG:4326"
-    )
+    roads = RoadNetwork.from_edges([("a", "b", 1.0)], {"a": (108.0, 29.0), "b": (108.1, 29.0)}, crs="EPSG:4326")
     assert roads.geographic
     _, distance = roads.snap([(108.0, 29.01)])
     assert distance[0] == pytest.approx(1_112, rel=0.01)

@@ -65,9 +65,7 @@ def zhuoshui_shuishi() -> District:
                 location=positions["zhuoshui"],
                 officers=8,
             ),
-            Station(
-                id="shuishi", name="Shuishi", kind=StationKind.BASE, location=positions["shuishi"], officers=4
-            ),
+            Station(id="shuishi", name="Shuishi", kind=StationKind.BASE, location=positions["shuishi"], officers=4),
         ],
         units=[Unit(id="zhuoshui-1", station="zhuoshui"), Unit(id="shuishi-1", station="shuishi")],
         villages=[

@@ -242,9 +242,7 @@ def generate_demo(seed: int = SEED) -> District:
     cost = mesh.cost(valley_preference=6.0, stay_in=inside)
     links = Delaunay(xy[stations]).simplices
     station_pairs = {
-        tuple(sorted((stations[a], stations[b])))
-        for s in links
-        for a, b in ((s[0], s[1]), (s[1], s[2]), (s[0], s[2]))
+        tuple(sorted((stations[a], stations[b]))) for s in links for a, b in ((s[0], s[1]), (s[1], s[2]), (s[0], s[2]))
     }
     routes = [(2, a, b) for a, b in station_pairs if np.hypot(*(xy[a] - xy[b])) < 20_000]
     routes += [(2, node, station) for node, station in partners]

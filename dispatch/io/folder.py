@@ -64,9 +64,7 @@ def read_district(folder: str | Path) -> District:
             raise InputError(f"{str(folder / 'district.json')!r} is not valid JSON: {error}") from None
     unknown = sorted(set(metadata) - METADATA_KEYS) if isinstance(metadata, dict) else ["(not an object)"]
     if unknown:
-        raise InputError(
-            f"{str(folder / 'district.json')!r}: unknown keys {unknown}; allowed: {sorted(METADATA_KEYS)}"
-        )
+        raise InputError(f"{str(folder / 'district.json')!r}: unknown keys {unknown}; allowed: {sorted(METADATA_KEYS)}")
     crs = metadata.get("crs")
     roads = read_roads(_road_file(folder, "roads.nodes"), _road_file(folder, "roads.edges"), crs=crs)
     stations, units = read_stations(folder / "stations.geojson")

@@ -82,9 +82,7 @@ def _features(path: str | Path, geometry_types: set[str]) -> list[tuple[Properti
             problems.append(f"{where}: malformed {kind} geometry: {error}")
             continue
         if geometry.is_empty or not shapely.is_valid(geometry):
-            problems.append(
-                f"{where}: {kind} geometry is empty or invalid ({shapely.is_valid_reason(geometry)})"
-            )
+            problems.append(f"{where}: {kind} geometry is empty or invalid ({shapely.is_valid_reason(geometry)})")
             continue
         pairs.append((properties, geometry))
     if problems:
@@ -241,15 +239,11 @@ def write_partners(
 
 def write_villages(path: str | Path, villages: Sequence[Village], *, crs: str | None = None) -> None:
     """Write villages as GeoJSON points."""
-    features = [
-        (v.model_dump(exclude={"location"}, exclude_none=True), shapely.Point(v.location)) for v in villages
-    ]
+    features = [(v.model_dump(exclude={"location"}, exclude_none=True), shapely.Point(v.location)) for v in villages]
     _write(path, features, crs)
 
 
-def write_areas(
-    path: str | Path, areas: Mapping[str, Area], *, key: str = "station", crs: str | None = None
-) -> None:
+def write_areas(path: str | Path, areas: Mapping[str, Area], *, key: str = "station", crs: str | None = None) -> None:
     """Write polygons keyed by ``key`` (e.g. station jurisdictions)."""
     _write(path, [({key: owner}, area) for owner, area in areas.items()], crs)
 

@@ -49,9 +49,7 @@ def _numbers(path: str | Path) -> list[list[float]]:
             try:
                 rows.append([float(x) for x in line.split()])
             except ValueError:
-                raise InputError(
-                    f"{str(path)!r} line {line_number}: expected numbers, got {line.strip()!r}"
-                ) from None
+                raise InputError(f"{str(path)!r} line {line_number}: expected numbers, got {line.strip()!r}") from None
     if not rows:
         raise InputError(f"{str(path)!r} is empty")
     return rows

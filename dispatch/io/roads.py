@@ -28,9 +28,7 @@ def _rows(path: str | Path, required: tuple[str, ...]) -> list[dict[str, str]]:
         return list(reader)
 
 
-def _numbers(
-    path: str | Path, rows: list[dict[str, str]], column: str, default: str | None = None
-) -> np.ndarray:
+def _numbers(path: str | Path, rows: list[dict[str, str]], column: str, default: str | None = None) -> np.ndarray:
     values, problems = [], []
     for line, row in enumerate(rows, start=2):
         text = row.get(column) or default
@@ -86,11 +84,7 @@ def write_roads(network: RoadNetwork, nodes_path: str | Path, edges_path: str | 
     position = {k: i for i, k in enumerate(key.tolist())}
     twin = np.array([position.get(k, -1) for k in reverse_key.tolist()])
     length, time = network.length, network.travel_time
-    same = (
-        (twin >= 0)
-        & (time == time[twin])
-        & ((length == length[twin]) | (np.isnan(length) & np.isnan(length[twin])))
-    )
+    same = (twin >= 0) & (time == time[twin]) & ((length == length[twin]) | (np.isnan(length) & np.isnan(length[twin])))
     keep = ~same | (tails < heads)
     with atomic_write(nodes_path) as f:
         writer = csv.writer(f, lineterminator="\n")

@@ -344,9 +344,7 @@ class _Inputs:
     score: NDArray[np.float64]
     strength: NDArray[np.float64]
     workload: NDArray[np.float64]
-    demand_cost: NDArray[
-        np.float64
-    ]  # [site, station]: incident-seconds from the site to the station's demand
+    demand_cost: NDArray[np.float64]  # [site, station]: incident-seconds from the site to the station's demand
     link: NDArray[np.float64]  # [site, station]: road seconds
     rate: NDArray[np.float64]  # incidents a year of each station's demand
 
@@ -373,10 +371,7 @@ def _inputs(district: District, params: ClusterParams) -> _Inputs:
     stations = district.stations
     border = near_boundary(district, params.border.distance, touching=params.border.touching)
     unit_count = np.array([len(district.units_of(s.id)) for s in stations])
-    strength = (
-        params.strength.officers * np.array([s.officers for s in stations])
-        + params.strength.units * unit_count
-    )
+    strength = params.strength.officers * np.array([s.officers for s in stations]) + params.strength.units * unit_count
     workload = np.array([s.indicators.value(params.workload_indicator) for s in stations])
     score = params.score.of(stations)
     clients = np.flatnonzero(~border | params.border.join)
@@ -461,9 +456,7 @@ def _allowed(district: District, params: ClusterParams, inputs: _Inputs) -> NDAr
     return allowed
 
 
-def _assignment(
-    district: District, params: ClusterParams, inputs: _Inputs
-) -> tuple[Assignment, tuple[int, int]]:
+def _assignment(district: District, params: ClusterParams, inputs: _Inputs) -> tuple[Assignment, tuple[int, int]]:
     allowed = _allowed(district, params, inputs)
     n = len(district.stations)
     client_of = np.full(n, -1)
@@ -489,9 +482,7 @@ def _assignment(
         ratio = inputs.strength[clients].sum() / total
         gain = np.rint((inputs.strength[clients] / ratio - inputs.workload[clients]) / GAIN_UNIT)
         size = inputs.workload[clients] / GAIN_UNIT
-        balance = Balance(
-            gain, size, params.balance.mode, params.balance.tolerance, params.balance.weight * GAIN_UNIT
-        )
+        balance = Balance(gain, size, params.balance.mode, params.balance.tolerance, params.balance.weight * GAIN_UNIT)
     problem = Assignment(
         n_clients=n_clients,
         n_sites=len(inputs.sites),
@@ -548,15 +539,12 @@ def _diagnose(
     must_lead = inputs.clients[~can_join[inputs.clients]]
     if len(must_lead) > high:
         raise InfeasibleError(
-            f"{len(must_lead)} stations must be centrals (none can be a base) "
-            f"but at most {high} centrals are allowed",
+            f"{len(must_lead)} stations must be centrals (none can be a base) but at most {high} centrals are allowed",
             listed([names[i] for i in must_lead]),
         )
 
 
-def _explained(
-    district: District, params: ClusterParams, inputs: _Inputs, problem: Assignment
-) -> InfeasibleError:
+def _explained(district: District, params: ClusterParams, inputs: _Inputs, problem: Assignment) -> InfeasibleError:
     """Why the rules cannot all hold, from the fewest rules that must give."""
     names = [s.id for s in district.stations]
     given = violations(problem, params.solve, default_solver="highs")

@@ -85,9 +85,7 @@ def _check_costs(costs: ArrayLike, p: int) -> NDArray[np.float64]:
         raise InfeasibleError(f"p = {p} sites cannot be opened: there are {costs.shape[1]} candidate sites")
     stranded = np.flatnonzero(~np.isfinite(costs).any(axis=1))
     if len(stranded):
-        raise InfeasibleError(
-            "clients with no allowed site (every cost is inf)", listed([str(i) for i in stranded])
-        )
+        raise InfeasibleError("clients with no allowed site (every cost is inf)", listed([str(i) for i in stranded]))
     return costs
 
 
@@ -95,9 +93,7 @@ def _result_status(result: MipResult, what: str) -> None:
     if result.status == "infeasible":
         raise InfeasibleError(f"the solver proved {what} infeasible")
     if result.values is None:
-        raise SolverError(
-            f"no solution to {what} within the time limit of the solve options; raise time_limit"
-        )
+        raise SolverError(f"no solution to {what} within the time limit of the solve options; raise time_limit")
 
 
 def p_median(
@@ -132,9 +128,7 @@ def p_median(
         finite = np.flatnonzero(np.isfinite(costs[i]))
         levels, level_of = np.unique(costs[i, finite], return_inverse=True)
         covered = np.cumsum(np.bincount(level_of))
-        last = int(
-            np.searchsorted(covered, min(enough, len(finite)))
-        )  # the level that must hold an open site
+        last = int(np.searchsorted(covered, min(enough, len(finite))))  # the level that must hold an open site
         levels = levels[: last + 1]
         z = builder.variables(last, cost=weights[i] * np.diff(levels))
         builder.offset += weights[i] * levels[0]
@@ -168,9 +162,7 @@ def _solution(
 ) -> FacilitySolution:
     bound = min(result.bound, objective)
     status = result.status if abs(objective - bound) <= 1e-6 * max(1.0, abs(objective)) else "feasible"
-    return FacilitySolution(
-        sites, assignment, objective, bound, status, build_time, result.solve_time, result.solver
-    )
+    return FacilitySolution(sites, assignment, objective, bound, status, build_time, result.solve_time, result.solver)
 
 
 @dataclass(frozen=True)
@@ -216,9 +208,7 @@ class Assignment:
     balance: Balance | None = None
 
 
-def _build_assignment(
-    problem: Assignment, *, elastic: bool = False
-) -> tuple[Mip, dict[str, NDArray[np.int64]]]:
+def _build_assignment(problem: Assignment, *, elastic: bool = False) -> tuple[Mip, dict[str, NDArray[np.int64]]]:
     """The assignment MIP and its variable blocks (``x``, ``y`` and, when
     ``elastic``, the slacks that let each placement, count and balance row give)."""
     n_sites = problem.n_sites
@@ -244,9 +234,7 @@ def _build_assignment(
     builder.rows(np.concatenate(rows), np.concatenate(columns), 1.0, 1.0, 1.0)
     # A pair only to an open site.
     pairs = np.repeat(np.arange(len(x)), 2)
-    builder.rows(
-        pairs, np.column_stack([x, y[problem.site]]).ravel(), np.tile([1.0, -1.0], len(x)), -np.inf, 0.0
-    )
+    builder.rows(pairs, np.column_stack([x, y[problem.site]]).ravel(), np.tile([1.0, -1.0], len(x)), -np.inf, 0.0)
     builder.rows(np.zeros(n_sites), y, 1.0, problem.p[0], problem.p[1])
     if problem.count is not None:
         low, high = problem.count
@@ -306,12 +294,8 @@ def _add_balance(
         under = builder.variables(n_sites, upper=most, cost=1.0) if elastic else None
         slack_pairs = balance.tolerance * balance.size[problem.client]
         slack_own = balance.tolerance * balance.size[own]
-        _per_site(
-            builder, problem, x, y, gain_pairs + slack_pairs, gain_own + slack_own, 0.0, np.inf, slack=under
-        )
-        _per_site(
-            builder, problem, x, y, gain_pairs - slack_pairs, gain_own - slack_own, -np.inf, 0.0, slack=over
-        )
+        _per_site(builder, problem, x, y, gain_pairs + slack_pairs, gain_own + slack_own, 0.0, np.inf, slack=under)
+        _per_site(builder, problem, x, y, gain_pairs - slack_pairs, gain_own - slack_own, -np.inf, 0.0, slack=over)
         return {"over": over, "under": under} if over is not None and under is not None else {}
     if elastic:
         return {}  # a penalty always holds
@@ -436,9 +420,7 @@ def _min_cost_flow(problem: Assignment, start: float) -> FacilitySolution:
     site_cost = problem.site_cost.sum() if problem.site_cost is not None else 0.0
     objective = float(problem.cost[chosen].sum() + site_cost)
     build_time = time.perf_counter() - start - solve_time
-    return FacilitySolution(
-        sites, assignment, objective, objective, "optimal", build_time, solve_time, "min-cost-flow"
-    )
+    return FacilitySolution(sites, assignment, objective, objective, "optimal", build_time, solve_time, "min-cost-flow")
 
 
 def capacitated_p_median(
@@ -482,6 +464,4 @@ def capacitated_p_median(
     )
     solution = solve_assignment(problem, options)
     objective = float(costs[np.arange(n), solution.assignment].sum())
-    return replace(
-        solution, objective=objective, build_time=time.perf_counter() - start - solution.solve_time
-    )
+    return replace(solution, objective=objective, build_time=time.perf_counter() - start - solution.solve_time)

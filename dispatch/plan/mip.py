@@ -116,9 +116,7 @@ class MipBuilder:
         first, self.n_variables = self.n_variables, self.n_variables + count
         return np.arange(first, self.n_variables)
 
-    def rows(
-        self, row: ArrayLike, column: ArrayLike, value: ArrayLike, lower: ArrayLike, upper: ArrayLike
-    ) -> None:
+    def rows(self, row: ArrayLike, column: ArrayLike, value: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> None:
         """Add constraints ``lower[r] <= sum(value[k] * x[column[k]] for row[k] == r) <= upper[r]``.
 
         ``row`` numbers the new rows from 0; ``lower`` and ``upper`` have one entry
@@ -198,9 +196,7 @@ def solve_mip(mip: Mip, solver: Solver, options: SolveOptions, *, presolve: bool
     return result
 
 
-def integer_scales(
-    values: NDArray[np.float64], groups: NDArray[np.int64], n_groups: int
-) -> NDArray[np.float64]:
+def integer_scales(values: NDArray[np.float64], groups: NDArray[np.int64], n_groups: int) -> NDArray[np.float64]:
     """For each group of ``values``, the smallest power of ten that makes them
     integral, or the largest one that keeps them under the coefficient limit."""
     scale = np.ones(n_groups)
@@ -308,9 +304,7 @@ def _solve_highs(mip: Mip, options: SolveOptions) -> tuple[Status, NDArray[np.fl
         absolute_gap_tolerance=0.0,
     )
     try:
-        result = mathopt.solve(
-            mathopt.Model.from_model_proto(proto), mathopt.SolverType.HIGHS, params=parameters
-        )
+        result = mathopt.solve(mathopt.Model.from_model_proto(proto), mathopt.SolverType.HIGHS, params=parameters)
     except Exception as error:  # MathOpt raises several kinds on solver failure
         raise SolverError(f"HiGHS failed: {error}") from error
     reason = result.termination.reason

@@ -67,9 +67,7 @@ def test_one_way_and_two_way_roads_round_trip(tmp_path: Path) -> None:
         ("id,x,y\na,0,0\na,1,0\n", "u,v,travel_time\n", "node ids must be unique"),  # duplicate node
     ],
 )
-def test_malformed_road_files_are_refused_naming_the_line(
-    tmp_path: Path, nodes: str, edges: str, message: str
-) -> None:
+def test_malformed_road_files_are_refused_naming_the_line(tmp_path: Path, nodes: str, edges: str, message: str) -> None:
     (tmp_path / "n.csv").write_text(nodes)
     (tmp_path / "e.csv").write_text(edges)
     with pytest.raises(InputError, match=message):
@@ -91,9 +89,7 @@ def test_malformed_road_files_are_refused_naming_the_line(
         (lambda f: (f / "stations.geojson").unlink(), "stations.geojson' does not exist"),  # no stations
     ],
 )
-def test_broken_district_folders_are_named(
-    tiny: District, tmp_path: Path, change: object, message: str
-) -> None:
+def test_broken_district_folders_are_named(tiny: District, tmp_path: Path, change: object, message: str) -> None:
     folder = tmp_path / "d"
     write_district(tiny, folder)
     change(folder)  # type: ignore[operator]

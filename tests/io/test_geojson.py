@@ -43,9 +43,7 @@ def test_stations_partners_and_villages_round_trip(tmp_path: Path) -> None:
     write_partners(tmp_path / "p.geojson", partners, partner_units)
     assert read_partners(tmp_path / "p.geojson") == (tuple(partners), tuple(partner_units))
 
-    villages = [
-        Village(id="yantang", location=(3.0, 4.0), population=900, incident_rate=40.0, station="zhuoshui")
-    ]
+    villages = [Village(id="yantang", location=(3.0, 4.0), population=900, incident_rate=40.0, station="zhuoshui")]
     write_villages(tmp_path / "v.geojson", villages)
     assert read_villages(tmp_path / "v.geojson") == tuple(villages)
 
@@ -53,9 +51,7 @@ def test_stations_partners_and_villages_round_trip(tmp_path: Path) -> None:
 def test_polygons_round_trip(tmp_path: Path) -> None:
     areas = {"a": box(0, 0, 1, 1), "b": box(1, 0, 2, 1)}
     write_areas(tmp_path / "j.geojson", areas)
-    assert {k: v.wkt for k, v in read_areas(tmp_path / "j.geojson").items()} == {
-        k: v.wkt for k, v in areas.items()
-    }
+    assert {k: v.wkt for k, v in read_areas(tmp_path / "j.geojson").items()} == {k: v.wkt for k, v in areas.items()}
     write_boundary(tmp_path / "b.geojson", box(0, 0, 5, 5))
     assert read_boundary(tmp_path / "b.geojson").equals(box(0, 0, 5, 5))
 
@@ -112,9 +108,7 @@ def _point(properties: dict[str, object], coordinates: object = (0.0, 0.0)) -> d
         (_collection([1, 2]), "feature 0 is not a GeoJSON Feature"),  # not a feature
     ],
 )
-def test_malformed_station_files_are_refused_naming_file_and_feature(
-    tmp_path: Path, text: str, message: str
-) -> None:
+def test_malformed_station_files_are_refused_naming_file_and_feature(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "stations.geojson"
     path.write_text(text)
     with pytest.raises(InputError, match=message) as caught:

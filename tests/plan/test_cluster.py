@@ -143,9 +143,7 @@ def small_cases(draw: st.DrawFn) -> tuple[District, ClusterParams]:
         max_bases=draw(st.integers(max(min_bases, 1), 3)),
         max_link_time=draw(st.sampled_from([1_200.0, 2_400.0, 9_999.0])),
         strong_with_weak=draw(st.booleans()),
-        n_centrals=draw(
-            st.one_of(st.none(), st.integers(1, n), st.tuples(st.integers(1, 2), st.integers(2, n)))
-        ),
+        n_centrals=draw(st.one_of(st.none(), st.integers(1, n), st.tuples(st.integers(1, 2), st.integers(2, n)))),
         balance=BalanceParams(mode=mode, tolerance=draw(st.sampled_from([0.5, 2.0, 5.0])), weight=300.0),
     )
     return district, params
@@ -162,10 +160,7 @@ def brute_force(district: District, params: ClusterParams) -> float | None:
     home = [district.station_index[v.station] for v in district.villages]  # type: ignore[index]
     rates = [v.incident_rate for v in district.villages]
     cost = [
-        [
-            sum(r * round(times[j][village_labels[k]]) for k, r in enumerate(rates) if home[k] == i)
-            for i in range(n)
-        ]
+        [sum(r * round(times[j][village_labels[k]]) for k, r in enumerate(rates) if home[k] == i) for i in range(n)]
         for j in range(n)
     ]
     strength = [s.officers + 2 * len(district.units_of(s.id)) for s in district.stations]
@@ -187,10 +182,7 @@ def brute_force(district: District, params: ClusterParams) -> float | None:
             for bases in itertools.combinations(allowed, k):
                 members = (c, *bases)
                 e = sum(gain[m] for m in members)
-                if (
-                    balance.mode == "tolerance"
-                    and abs(e) > balance.tolerance * sum(size[m] for m in members) + 1e-9
-                ):
+                if balance.mode == "tolerance" and abs(e) > balance.tolerance * sum(size[m] for m in members) + 1e-9:
                     continue
                 total = sum(cost[c][m] for m in members) + (
                     balance.weight * GAIN_UNIT * abs(e) if balance.mode == "weighted" else 0
@@ -261,9 +253,7 @@ def test_the_solver_agrees_with_brute_force_on_small_districts(case: tuple[Distr
         ),
         # Fixed centrals all in the west, out of reach of the east.
         (
-            ClusterParams(
-                centrals=("luya", "huangping", "shuixi", "taichang", "matan", "taigou", "yunling", "mawan")
-            ),
+            ClusterParams(centrals=("luya", "huangping", "shuixi", "taichang", "matan", "taigou", "yunling", "mawan")),
             "station 'antang': no possible central within max_link_time=2,700 s",
         ),
     ],
@@ -284,9 +274,7 @@ def test_rules_that_cannot_hold_are_explained(demo: District, params: ClusterPar
         (ClusterParams(adjacent_only=True), "adjacent_only needs jurisdiction polygons"),  # no polygons
     ],
 )
-def test_bad_cluster_requests_are_named(
-    tiny: District, demo: District, params: ClusterParams, message: str
-) -> None:
+def test_bad_cluster_requests_are_named(tiny: District, demo: District, params: ClusterParams, message: str) -> None:
     district = demo.replace(jurisdictions={}) if params.adjacent_only else demo
     with pytest.raises(InputError, match=message):
         cluster(district, params)

@@ -82,10 +82,7 @@ def test_the_spopt_san_francisco_case_gives_its_published_mean() -> None:
 
 def test_cp_sat_and_highs_agree_on_a_p_median() -> None:
     instance = read_pmed(ORLIB / "pmed4.txt")
-    ours = [
-        p_median(instance.costs, instance.p, options=SolveOptions(solver=s)).objective
-        for s in ("cp-sat", "highs")
-    ]
+    ours = [p_median(instance.costs, instance.p, options=SolveOptions(solver=s)).objective for s in ("cp-sat", "highs")]
     assert ours == [OPTIMA["pmed4"]] * 2
 
 
