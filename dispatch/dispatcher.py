@@ -179,6 +179,9 @@ class Dispatcher:
         Divert a unit on its way to a less urgent call when no unit is free.
     start
         The dispatcher's clock at the start (seconds).
+    tables
+        Travel tables already built for this district (dispatchers of the same
+        district can share them); built here when omitted.
     """
 
     def __init__(
@@ -190,6 +193,7 @@ class Dispatcher:
         turnout: float = 60.0,
         preemption: bool = False,
         start: float = 0.0,
+        tables: TravelTables | None = None,
     ) -> None:
         if not (math.isfinite(turnout) and turnout >= 0):
             raise InputError(f"turnout must be a finite number of seconds >= 0, got {turnout}")
@@ -202,10 +206,10 @@ class Dispatcher:
         self.preemption = preemption
         self.now = start
         stations = district.stations
-        self._post_names = [s.id for s in stations] + [p.id for p in district.partners]
+        self._post_names = tuple(s.id for s in stations) + tuple(p.id for p in district.partners)
         post_index = {name: k for k, name in enumerate(self._post_names)}
         self._post_nodes = np.concatenate([district.station_nodes, district.partner_nodes])
-        self._unit_names = [u.id for u in district.units]
+        self._unit_names = tuple(u.id for u in district.units)
         self._unit_index = {name: k for k, name in enumerate(self._unit_names)}
         partners_of = tuple(
             np.array(
@@ -220,7 +224,11 @@ class Dispatcher:
             cluster_of=_cluster_numbers(district, plan),
             partners_of=partners_of,
         )
-        self.tables = TravelTables(district.roads, self._post_nodes, district.village_nodes)
+        if tables is None:
+            tables = TravelTables.for_district(district)
+        elif tables.roads is not district.roads or not np.array_equal(tables.posts, self._post_nodes):
+            raise InputError("the travel tables were built for another district's roads or posts")
+        self.tables = tables
         self._units = [_Unit(int(self._post_nodes[p])) for p in self.fleet.unit_post]
         self._status = np.full(len(self._units), _AVAILABLE, dtype=np.int8)
         self._tiers: dict[int, list[NDArray[np.bool_]]] = {}
@@ -242,6 +250,16 @@ class Dispatcher:
             incident=state.incident.id if state.incident is not None else None,
             until=leg.end if leg is not None else math.nan,
         )
+
+    @property
+    def unit_ids(self) -> tuple[str, ...]:
+        """Unit ids in district order."""
+        return self._unit_names
+
+    @property
+    def post_ids(self) -> tuple[str, ...]:
+        """Post ids: the stations, then the partners."""
+        return self._post_names
 
     @property
     def units(self) -> tuple[UnitState, ...]:
@@ -298,6 +316,15 @@ class Dispatcher:
                 decisions.append(self._queued(incident, home, target))
                 self._wait(incident, target, home)
         return decisions
+
+    def cancel(self, incident_id: str) -> Incident:
+        """Withdraw a waiting incident from the queue (handled elsewhere, or lost)."""
+        for k, entry in enumerate(self._queue):
+            if entry.incident.id == incident_id:
+                self._queue.pop(k)
+                heapq.heapify(self._queue)
+                return entry.incident
+        raise InputError(f"incident {incident_id!r} is not waiting in the queue")
 
     def _locate(self, incident: Incident) -> tuple[int, int]:
         """The incident's road node and the index of its home station."""

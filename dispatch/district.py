@@ -128,6 +128,11 @@ class District(Frozen):
         return {s.id: i for i, s in enumerate(self.stations)}
 
     @cached_property
+    def village_ids(self) -> tuple[str, ...]:
+        """The village ids, in order."""
+        return tuple(v.id for v in self.villages)
+
+    @cached_property
     def village_index(self) -> dict[str, int]:
         """Village id -> its position in :attr:`villages`."""
         return {v.id: i for i, v in enumerate(self.villages)}

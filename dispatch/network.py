@@ -71,6 +71,16 @@ def listed(problems: Sequence[str]) -> list[str]:
     return shown
 
 
+def _label_array(labels: Sequence[Hashable] | NDArray[Any]) -> NDArray[Any]:
+    """Labels as a one-dimensional array; tuples (grid nodes, say) stay whole."""
+    array = np.asarray(labels)
+    if array.ndim == 1:
+        return array
+    whole = np.empty(len(labels), dtype=object)
+    whole[:] = list(labels)
+    return whole
+
+
 def far_from_road(names: Sequence[str], distance: ArrayLike, max_distance: float) -> list[str]:
     """A problem line for each named location farther than ``max_distance`` metres
     from its nearest road node."""
@@ -159,7 +169,7 @@ class RoadNetwork:
         length: ArrayLike | None = None,
         crs: str | None = None,
     ) -> None:
-        labels = np.asarray(labels)
+        labels = _label_array(labels)
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
         tails = np.asarray(tails, dtype=np.int64)
         heads = np.asarray(heads, dtype=np.int64)
@@ -170,7 +180,7 @@ class RoadNetwork:
             raise InputError(f"{n} node labels but {len(xy)} coordinate pairs")
         if not (len(tails) == len(heads) == len(travel_time) == len(length)):
             raise InputError("tails, heads, travel_time and length must have one entry per edge")
-        if len(np.unique(labels)) != n:
+        if len(set(labels.tolist())) != n:
             raise InputError("node labels must be unique")
         bad_xy = np.flatnonzero(~np.isfinite(xy).all(axis=1))
         if len(bad_xy):
@@ -336,7 +346,8 @@ class RoadNetwork:
 
     def label(self, node: int) -> Hashable:
         """The label of node index ``node``, as a plain Python value."""
-        return self.labels[node].item()  # type: ignore[no-any-return]
+        label: Hashable = self.labels[node]
+        return label.item() if isinstance(label, np.generic) else label
 
     def index(self, label: Hashable) -> int:
         """The index of the node labelled ``label``."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .district import District
 from .network import RoadNetwork, Tree
 
 __all__ = ["Leg", "TravelTables"]
@@ -71,6 +72,13 @@ class TravelTables:
         self._kept = set(np.asarray(targets, dtype=np.int64).tolist()) | set(self.posts.tolist())
         self._towards: dict[int, Tree] = {}
         self._last: tuple[int, float, Tree] | None = None  # the latest cut tree
+
+    @classmethod
+    def for_district(cls, district: District) -> TravelTables:
+        """Tables for ``district``: its stations then partners as posts, its villages
+        as targets."""
+        posts = np.concatenate([district.station_nodes, district.partner_nodes])
+        return cls(district.roads, posts, district.village_nodes)
 
     def warm(self, nodes: ArrayLike) -> None:
         """Build the reverse trees of ``nodes`` now (one batched search), so that
