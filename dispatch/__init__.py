@@ -6,6 +6,10 @@ Model a county's stations, units, villages and roads (:class:`District`,
 
 import logging
 
+from .demand import DemandModel as DemandModel
+from .demand import IncidentStream as IncidentStream
+from .demand import ServiceTime as ServiceTime
+from .demand import read_incidents as read_incidents
 from .dispatcher import Candidate as Candidate
 from .dispatcher import Decision as Decision
 from .dispatcher import Dispatcher as Dispatcher
@@ -18,6 +22,10 @@ from .errors import InfeasibleError as InfeasibleError
 from .errors import InputError as InputError
 from .errors import SolverError as SolverError
 from .errors import UnreachableError as UnreachableError
+from .hypercube import HypercubeResult as HypercubeResult
+from .hypercube import district_hypercube as district_hypercube
+from .hypercube import hypercube as hypercube
+from .metrics import Estimate as Estimate
 from .model import Incident as Incident
 from .model import Indicators as Indicators
 from .model import Partner as Partner
@@ -44,6 +52,10 @@ from .policies import ClusterFirst as ClusterFirst
 from .policies import NearestFree as NearestFree
 from .policies import OwnStation as OwnStation
 from .policies import Policy as Policy
+from .simulate import Comparison as Comparison
+from .simulate import SimulationResult as SimulationResult
+from .simulate import compare as compare
+from .simulate import simulate as simulate
 
 logging.getLogger("dispatch").addHandler(logging.NullHandler())
 
@@ -57,12 +69,17 @@ __all__ = [
     "ClusterFirst",
     "ClusterParams",
     "ClusterPlan",
+    "Comparison",
     "Decision",
+    "DemandModel",
     "DispatchError",
     "DispatchWarning",
     "Dispatcher",
     "District",
+    "Estimate",
+    "HypercubeResult",
     "Incident",
+    "IncidentStream",
     "Indicators",
     "InfeasibleError",
     "InputError",
@@ -74,6 +91,8 @@ __all__ = [
     "Reason",
     "RoadNetwork",
     "Route",
+    "ServiceTime",
+    "SimulationResult",
     "SolveOptions",
     "SolverError",
     "Station",
@@ -87,5 +106,10 @@ __all__ = [
     "Village",
     "capacitated_p_median",
     "cluster",
+    "compare",
+    "district_hypercube",
+    "hypercube",
     "p_median",
+    "read_incidents",
+    "simulate",
 ]

@@ -94,8 +94,8 @@ class Decision:
 
     ``unit`` is ``None`` when the incident was queued. ``eta`` counts seconds from
     ``time`` to arrival, turnout included. ``route`` holds road node indices
-    (``roads.labels[route]`` gives the graph's labels) and ``route_xy`` the
-    coordinates driven, from the unit's position.
+    (``roads.labels[route]`` gives the graph's labels), ``start_xy`` is where the
+    unit was when sent and ``route_xy`` the coordinates it drives through.
     """
 
     incident: str
@@ -108,9 +108,17 @@ class Decision:
     reason: Reason
     explanation: str
     route: NDArray[np.int64]
-    route_xy: NDArray[np.float64]
+    start_xy: NDArray[np.float64] | None
     preempted: str | None = None
     pool: _Pool | None = field(default=None, repr=False, compare=False)
+    node_xy: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def route_xy(self) -> NDArray[np.float64]:
+        """Coordinates driven: the unit's position, then the route's nodes."""
+        if self.start_xy is None or self.node_xy is None:
+            return np.zeros((0, 2))
+        return np.vstack([self.start_xy, self.node_xy[self.route[1:]]])
 
     @property
     def line(self) -> LineString:
@@ -491,9 +499,10 @@ class Dispatcher:
             reason=reason,
             explanation=f"{why} (ETA {eta / 60:.1f} min)",
             route=leg.nodes,
-            route_xy=np.vstack([start_xy, self.district.roads.xy[leg.nodes[1:]]]),
+            start_xy=start_xy,
             preempted=preempted,
             pool=_Pool(self, weighed),
+            node_xy=self.district.roads.xy,
         )
 
     def _queued(self, incident: Incident, home: int, target: int) -> Decision:
@@ -508,7 +517,7 @@ class Dispatcher:
             reason=Reason.QUEUED,
             explanation=f"no free unit may answer: {self._own_units(home, target)}; the call waits in the queue",
             route=np.zeros(0, dtype=np.int64),
-            route_xy=np.zeros((0, 2)),
+            start_xy=None,
         )
 
     # ------------------------------------------------------------------ transitions

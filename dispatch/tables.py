@@ -72,6 +72,7 @@ class TravelTables:
         self._kept = set(np.asarray(targets, dtype=np.int64).tolist()) | set(self.posts.tolist())
         self._towards: dict[int, Tree] = {}
         self._last: tuple[int, float, Tree] | None = None  # the latest cut tree
+        self._paths: dict[tuple[int, bool, int], tuple[NDArray[np.int64], NDArray[np.float64]]] = {}
 
     @classmethod
     def for_district(cls, district: District) -> TravelTables:
@@ -106,14 +107,25 @@ class TravelTables:
         self._towards[node] = tree
         return tree
 
+    def _path(self, tree: Tree, node: int, keep: bool) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The path between ``tree``'s root and ``node`` and the tree's times along
+        it; with ``keep`` it is remembered, as calls repeat the same drives."""
+        key = (tree.root, tree.reverse, node)
+        found = self._paths.get(key) if keep else None
+        if found is None:
+            nodes = tree.path(node)
+            found = (nodes, tree.times[nodes])
+            if keep:
+                self._paths[key] = found
+        return found
+
     def from_post_leg(self, post: int, target: int, start: float) -> Leg:
         """The drive from post ``post`` to ``target``, leaving at ``start``."""
-        tree = self.from_post[post]
-        nodes = tree.path(target)
-        return Leg(nodes, start + tree.times[nodes])
+        nodes, times = self._path(self.from_post[post], target, keep=True)
+        return Leg(nodes, start + times)
 
     def onward_leg(self, tree: Tree, first: int, start: float) -> Leg:
         """The drive from node ``first`` along reverse ``tree`` to its root,
         reaching ``first`` at ``start``."""
-        nodes = tree.path(first)
-        return Leg(nodes, start + tree.times[first] - tree.times[nodes])
+        nodes, times = self._path(tree, first, keep=tree is self._towards.get(tree.root))
+        return Leg(nodes, start + tree.times[first] - times)
