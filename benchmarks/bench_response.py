@@ -43,7 +43,7 @@ def main() -> None:
 
     # The demo's rates give 20,000 calls a year on average; 5 % more makes sure a year holds at least that many.
     year = DemandModel(scale=1.05).incidents(demo, 365 * 86_400.0, seed=SEED)
-    ours, result = best_of(3, lambda: simulate(demo, None, NearestFree(), incidents=year, turnout=TURNOUT))
+    ours, _ = best_of(3, lambda: simulate(demo, None, NearestFree(), incidents=year, turnout=TURNOUT))
     first = IncidentStream(
         year.village_ids, year.time[:BASELINE_CALLS], year.village[:BASELINE_CALLS],
         year.priority[:BASELINE_CALLS], year.service[:BASELINE_CALLS],
@@ -72,8 +72,8 @@ def main() -> None:
         travel = np.linalg.norm(homes[:, None] - atoms[None], axis=2) / 10.0
         rates = rng.uniform(0.2, 1.0, 200)
         rates *= 0.5 * n / rates.sum()
-        exact_seconds, exact = best_of(3, lambda: hypercube(rates, travel, mu=1.0, method="exact"))
-        approx_seconds, approx = best_of(3, lambda: hypercube(rates, travel, mu=1.0, method="approximate"))
+        exact_seconds, exact = best_of(3, lambda r=rates, t=travel: hypercube(r, t, mu=1.0, method="exact"))
+        approx_seconds, approx = best_of(3, lambda r=rates, t=travel: hypercube(r, t, mu=1.0, method="approximate"))
         gap = float(np.abs(approx.workloads - exact.workloads).max())
         print(f"  {n:>3}  {2**n:>9,}  {exact_seconds:>8.3f}  {approx_seconds:>8.4f}  {gap:>16.4f}")
 

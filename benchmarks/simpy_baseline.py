@@ -11,6 +11,7 @@ shortest path. Used by ``bench_response.py`` only.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -72,7 +73,7 @@ def simulate_simpy(district: District, stream: IncidentStream, calls: int, turno
         unit.status = "on scene"
         yield env.timeout(float(stream.service[k]))
         route = nx.dijkstra_path(graph, target, unit.home, weight="travel_time")
-        lengths = [0.0] + [graph[a][b]["travel_time"] for a, b in zip(route[:-1], route[1:])]
+        lengths = [0.0] + [graph[a][b]["travel_time"] for a, b in pairwise(route)]
         unit.route, unit.times = route, list(env.now + np.cumsum(lengths))
         unit.status = "returning"
         unit.trip = env.process(drive_home(unit))
