@@ -11,8 +11,8 @@ shortest path. Used by ``bench_response.py`` only.
 from __future__ import annotations
 
 import math
-from itertools import pairwise
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import networkx as nx
 import numpy as np
