@@ -23,7 +23,12 @@ class DispatchError(Exception):
 
 
 class InputError(DispatchError, ValueError):
-    """Input that cannot be used: its message names the offending ids or fields."""
+    """Input that cannot be used: its message names the offending ids or fields.
+
+    ``validation`` keeps the pydantic error behind it, if any.
+    """
+
+    validation: Exception | None = None
 
 
 class InfeasibleError(DispatchError):

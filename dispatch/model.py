@@ -55,12 +55,19 @@ Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
-def describe_validation_error(owner: str, error: ValidationError) -> list[str]:
-    """Turn a pydantic error into one readable line per problem."""
+def describe_validation_error(owner: str, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[str]:
+    """Turn a pydantic error into one readable line per problem, nested models'
+    problems under their full field path."""
     lines = []
     for e in error.errors():
-        field = ".".join(str(p) for p in e["loc"]) or "(model)"
-        got = "" if e["type"] == "missing" else f" (got {e['input']!r})"
+        loc = prefix + tuple(e["loc"])
+        inner = getattr((e.get("ctx") or {}).get("error"), "validation", None)
+        if isinstance(inner, ValidationError):  # a nested model's own check
+            lines += describe_validation_error(owner, inner, loc)
+            continue
+        field = ".".join(str(p) for p in loc) or "(model)"
+        shown = repr(e["input"])
+        got = "" if e["type"] == "missing" else f" (got {shown if len(shown) <= 80 else shown[:77] + '...'})"
         message = e["msg"].removeprefix("Value error, ")
         lines.append(f"{owner}: field {field!r}: {message}{got}")
     return lines
@@ -77,7 +84,9 @@ class Frozen(BaseModel):
         except ValidationError as error:
             ident = data.get("id")
             owner = type(self).__name__ + (f" {ident!r}" if ident is not None else "")
-            raise InputError(f"invalid {owner}", describe_validation_error(owner, error)) from None
+            failure = InputError(f"invalid {owner}", describe_validation_error(owner, error))
+            failure.validation = error  # lets an enclosing model name the full field path
+            raise failure from None
 
     def replace(self, **changes: Any) -> Self:
         """Return a copy with ``changes`` applied, validated like a new model."""

@@ -28,7 +28,8 @@ from .errors import InputError
 from .metrics import TARGETS, Estimate, estimate, response_metrics
 from .model import Incident
 from .plan import ClusterPlan
-from .policies import ClusterFirst, OwnStation, Policy
+from .policies import ClusterFirst, NearestFree, OwnStation, Policy
+from .progress import Progress
 from .table import Table
 from .tables import TravelTables
 
@@ -232,36 +233,49 @@ def simulate(
     horizon: float = 365 * 86_400.0,
     seed: int = 0,
     replications: int = 1,
+    first_replication: int = 0,
     turnout: float = 60.0,
     preemption: bool = False,
     queue: bool = True,
     confidence: float = 0.95,
     tables: TravelTables | None = None,
+    progress: bool = False,
 ) -> SimulationResult:
     """Simulate ``replications`` runs of ``horizon`` seconds.
 
     Calls come from ``demand`` (a fresh stream per replication, from ``seed``) or
     are replayed from ``incidents`` (the same stream every replication). The same
-    arguments and seed give identical records. ``tables`` shares travel tables
+    arguments and seed give identical records. Replication ``r`` always draws the
+    same calls, so replications ``first_replication ..`` can be run apart (in
+    parallel, say) and match a single run of them all. ``tables`` shares travel tables
     already built for ``district`` (see :class:`~dispatch.dispatcher.Dispatcher`).
     """
     if not (math.isfinite(horizon) and horizon > 0):
         raise InputError(f"horizon must be a positive number of seconds, got {horizon}")
-    if replications < 1:
-        raise InputError(f"replications must be at least 1, got {replications}")
+    if replications < 1 or first_replication < 0:
+        raise InputError(
+            f"replications must be at least 1 and first_replication >= 0, got {replications}, {first_replication}"
+        )
     if incidents is not None and demand is not None:
         raise InputError("give demand or incidents, not both")
     if incidents is not None and tuple(incidents.village_ids) != district.village_ids:
         raise InputError("the incidents were made for another district: their village ids differ")
     model = demand or DemandModel()
-    seeds = np.random.SeedSequence(seed).spawn(replications)
     runs = []
-    for r in range(replications):
-        stream = incidents if incidents is not None else model.incidents(district, horizon, seeds[r])
+    label = f"simulating {type(policy or NearestFree()).__name__}"
+    bar = Progress(replications, label, enabled=progress)
+    for r in range(first_replication, first_replication + replications):
+        stream = (
+            incidents
+            if incidents is not None
+            else model.incidents(district, horizon, np.random.SeedSequence(seed, spawn_key=(r,)))
+        )
         dispatcher = Dispatcher(district, plan, policy, turnout=turnout, preemption=preemption, tables=tables)
         tables = dispatcher.tables
         tables.warm(district.village_nodes)
         runs.append(_run(dispatcher, stream, horizon, queue))
+        bar.advance()
+    bar.close()
     return SimulationResult(tuple(runs), dispatcher.unit_ids, dispatcher.post_ids, confidence)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,16 @@ class Table:
         ]
         lines += ["| " + " | ".join(row) + " |" for row in self._cells()]
         return "\n".join(lines)
+
+    def to_html(self) -> str:
+        """The table as an HTML ``<table>`` with a caption."""
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        body = "".join(
+            "<tr>" + "".join(f'<td class="{"num" if f else "text"}">{html.escape(cell)}</td>'
+                             for cell, f in zip(row, self.formats)) + "</tr>"
+            for row in self._cells()
+        )  # fmt: skip
+        return f"<table><caption>{html.escape(self.title)}</caption><tr>{head}</tr>{body}</table>"
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """One ``{column: value}`` dict a row."""
