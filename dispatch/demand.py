@@ -20,10 +20,9 @@ from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from .district import District
-from .errors import InputError
+from .errors import InputError, listed
 from .io.files import atomic_write, open_text
 from .model import Frozen, Incident
-from .network import listed
 
 __all__ = ["SECONDS_PER_YEAR", "DemandModel", "IncidentStream", "ServiceTime", "read_incidents"]
 

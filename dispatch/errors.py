@@ -6,6 +6,19 @@ family at once. :class:`InputError` is also a :class:`ValueError`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+MAX_LISTED = 10
+"""How many offending items an error message lists before summarising the rest."""
+
+
+def listed(problems: Sequence[str]) -> list[str]:
+    """The first :data:`MAX_LISTED` problems, and a count of the rest."""
+    shown = list(problems[:MAX_LISTED])
+    if len(problems) > MAX_LISTED:
+        shown.append(f"... and {len(problems) - MAX_LISTED} more")
+    return shown
+
 
 class DispatchError(Exception):
     """Base class of every error raised by :mod:`dispatch`.

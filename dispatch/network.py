@@ -22,7 +22,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from .errors import InputError, UnreachableError
+from .errors import InputError, UnreachableError, listed
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -58,17 +58,6 @@ FALLBACK_SPEED_KPH = 30.0
 
 CHUNK_ENTRIES = 8_000_000
 """Dijkstra rows held at once by :meth:`RoadNetwork.travel_times` (64 MB of times)."""
-
-MAX_LISTED = 10
-"""How many offending items an error message lists before summarising the rest."""
-
-
-def listed(problems: Sequence[str]) -> list[str]:
-    """The first :data:`MAX_LISTED` problems, and a count of the rest."""
-    shown = list(problems[:MAX_LISTED])
-    if len(problems) > MAX_LISTED:
-        shown.append(f"... and {len(problems) - MAX_LISTED} more")
-    return shown
 
 
 def _label_array(labels: Sequence[Hashable] | NDArray[Any]) -> NDArray[Any]:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
-from ..network import RoadNetwork, listed
+from ..errors import InputError, listed
+from ..network import RoadNetwork
 from .files import atomic_write, open_text
 
 __all__ = ["read_roads", "write_roads"]

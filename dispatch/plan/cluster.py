@@ -29,10 +29,9 @@ from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from ..district import District
-from ..errors import InfeasibleError, InputError
+from ..errors import InfeasibleError, InputError, listed
 from ..geo import near_boundary, neighbours
 from ..model import Frozen, Station, StationKind
-from ..network import listed
 from ..table import Table
 from .facility import Assignment, Balance, FacilitySolution, solve_assignment, violations
 from .mip import SolveOptions

@@ -24,8 +24,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..errors import InfeasibleError, InputError, SolverError
-from ..network import listed
+from ..errors import InfeasibleError, InputError, SolverError, listed
 from .mip import Mip, MipBuilder, MipResult, SolveOptions, Solver, Status, integer_scale, solve_mip
 
 __all__ = [

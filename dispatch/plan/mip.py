@@ -23,7 +23,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from ..errors import SolverError
 from ..model import Frozen
 
-__all__ = ["Mip", "MipBuilder", "MipResult", "SolveOptions", "integer_scale", "integer_scales", "solve_mip"]
+__all__ = ["Mip", "MipBuilder", "MipResult", "SolveOptions", "integer_scale", "solve_mip"]
 
 logger = logging.getLogger("dispatch")
 
@@ -196,7 +196,7 @@ def solve_mip(mip: Mip, solver: Solver, options: SolveOptions, *, presolve: bool
     return result
 
 
-def integer_scales(values: NDArray[np.float64], groups: NDArray[np.int64], n_groups: int) -> NDArray[np.float64]:
+def _integer_scales(values: NDArray[np.float64], groups: NDArray[np.int64], n_groups: int) -> NDArray[np.float64]:
     """For each group of ``values``, the smallest power of ten that makes them
     integral, or the largest one that keeps them under the coefficient limit."""
     scale = np.ones(n_groups)
@@ -214,8 +214,8 @@ def integer_scales(values: NDArray[np.float64], groups: NDArray[np.int64], n_gro
 
 
 def integer_scale(values: NDArray[np.float64]) -> float:
-    """The power of ten that makes all ``values`` integral (see :func:`integer_scales`)."""
-    return float(integer_scales(values, np.zeros(len(values), dtype=np.int64), 1)[0])
+    """The power of ten that makes all ``values`` integral (see :func:`_integer_scales`)."""
+    return float(_integer_scales(values, np.zeros(len(values), dtype=np.int64), 1)[0])
 
 
 def _solve_cp_sat(
@@ -231,7 +231,7 @@ def _solve_cp_sat(
     entry_row = np.repeat(np.arange(mip.n_rows), np.diff(matrix.indptr))
     bounds = np.column_stack([mip.row_lower, mip.row_upper])
     finite = np.isfinite(bounds)
-    scale = integer_scales(
+    scale = _integer_scales(
         np.concatenate([matrix.data, bounds[finite]]),
         np.concatenate([entry_row, np.nonzero(finite)[0]]),
         mip.n_rows,
