@@ -45,9 +45,12 @@ def main() -> None:
     year = DemandModel(scale=1.05).incidents(demo, 365 * 86_400.0, seed=SEED)
     ours, _ = best_of(3, lambda: simulate(demo, None, NearestFree(), incidents=year, turnout=TURNOUT))
     first = IncidentStream(
-        year.village_ids, year.time[:BASELINE_CALLS], year.village[:BASELINE_CALLS],
-        year.priority[:BASELINE_CALLS], year.service[:BASELINE_CALLS],
-    )  # fmt: skip
+        year.village_ids,
+        year.time[:BASELINE_CALLS],
+        year.village[:BASELINE_CALLS],
+        year.priority[:BASELINE_CALLS],
+        year.service[:BASELINE_CALLS],
+    )
     ours_prefix, prefix = best_of(3, lambda: simulate(demo, None, NearestFree(), incidents=first, turnout=TURNOUT))
     baseline, sent = best_of(1, lambda: simulate_simpy(demo, year, BASELINE_CALLS, TURNOUT))
     units = prefix.unit_ids

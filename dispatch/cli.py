@@ -84,11 +84,20 @@ def _compare(args: argparse.Namespace) -> None:
         raise InputError(f"{args.scenario!r}: compare needs a plan: set policy.name to cluster_first")
     settings = scenario.simulation
     comparison: Comparison = compare(
-        district, plan, before=scenario.baseline.build(), after=scenario.policy.build(), demand=scenario.demand,
-        horizon=settings.horizon_days * 86_400.0, seed=settings.seed, replications=settings.replications,
-        turnout=settings.turnout, preemption=settings.preemption, queue=settings.queue,
-        confidence=settings.confidence, progress=True,
-    )  # fmt: skip
+        district,
+        plan,
+        before=scenario.baseline.build(),
+        after=scenario.policy.build(),
+        demand=scenario.demand,
+        horizon=settings.horizon_days * 86_400.0,
+        seed=settings.seed,
+        replications=settings.replications,
+        turnout=settings.turnout,
+        preemption=settings.preemption,
+        queue=settings.queue,
+        confidence=settings.confidence,
+        progress=True,
+    )
     print(plan.summary(), end="\n\n")
     print(comparison.table())
     if args.json:

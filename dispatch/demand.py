@@ -144,9 +144,14 @@ class IncidentStream:
             writer.writerow(["id", "time", "village", "priority", "service_time"])
             for k in range(len(self)):
                 writer.writerow(
-                    [f"c{k}", repr(float(self.time[k])), self.village_ids[self.village[k]], int(self.priority[k]),
-                     repr(float(self.service[k]))]
-                )  # fmt: skip
+                    [
+                        f"c{k}",
+                        repr(float(self.time[k])),
+                        self.village_ids[self.village[k]],
+                        int(self.priority[k]),
+                        repr(float(self.service[k])),
+                    ]
+                )
 
 
 def _seconds(text: str, origin: datetime | None) -> tuple[float, datetime | None]:

@@ -14,7 +14,7 @@ from pydantic import Field, PrivateAttr
 from shapely.geometry import MultiPolygon, Polygon
 
 from .errors import InputError
-from .model import Frozen, Partner, Station, StationKind, Unit, Village
+from .model import Frozen, Partner, Station, Unit, Village
 from .network import Partition, RoadNetwork, far_from_road
 
 __all__ = ["District"]
@@ -147,10 +147,6 @@ class District(Frozen):
     def units_of(self, post_id: str) -> tuple[Unit, ...]:
         """The units based at the station or partner ``post_id``."""
         return tuple(u for u in self.units if u.station == post_id)
-
-    def stations_of_kind(self, kind: StationKind) -> tuple[Station, ...]:
-        """The stations of one kind."""
-        return tuple(s for s in self.stations if s.kind == kind)
 
     @property
     def station_nodes(self) -> NDArray[np.int64]:

@@ -20,8 +20,12 @@ if TYPE_CHECKING:
 
 __all__ = ["cluster_map", "response_cdf", "sweep_chart"]
 
-ROAD_CLASSES = ((0.0, 0.3, "#c8c8c8", "local roads"), (35.0, 0.9, "#d9a441", "county roads"),
-                (50.0, 1.6, "#c0392b", "provincial roads"), (65.0, 2.4, "#7b241c", "national roads"))  # fmt: skip
+ROAD_CLASSES = (
+    (0.0, 0.3, "#c8c8c8", "local roads"),
+    (35.0, 0.9, "#d9a441", "county roads"),
+    (50.0, 1.6, "#c0392b", "provincial roads"),
+    (65.0, 2.4, "#7b241c", "national roads"),
+)
 """(lowest speed km/h, line width, colour, label) of each drawn road class."""
 
 
@@ -72,14 +76,26 @@ def cluster_map(district: District, plan: ClusterPlan | None = None) -> Figure:
     if district.boundary is not None:
         for polygon in getattr(district.boundary, "geoms", [district.boundary]):
             ax.plot(*polygon.exterior.xy, color="black", lw=2, zorder=2, label="county boundary")
-    style = {"central": ("*", 260, "#1f3b8c"), "base": ("o", 70, "#3f7fd6"), "border": ("^", 110, "#8e44ad"),
-             "unassigned": ("o", 60, "#777777")}  # fmt: skip
+    style = {
+        "central": ("*", 260, "#1f3b8c"),
+        "base": ("o", 70, "#3f7fd6"),
+        "border": ("^", 110, "#8e44ad"),
+        "unassigned": ("o", 60, "#777777"),
+    }
     for kind, (marker, size, colour) in style.items():
         chosen = [s for s in district.stations if kinds[s.id].value == kind]
         if chosen:
             xy = np.array([s.location for s in chosen])
-            ax.scatter(xy[:, 0], xy[:, 1], marker=marker, s=size, c=colour, edgecolors="white", zorder=5,
-                       label=f"{kind} station")  # fmt: skip
+            ax.scatter(
+                xy[:, 0],
+                xy[:, 1],
+                marker=marker,
+                s=size,
+                c=colour,
+                edgecolors="white",
+                zorder=5,
+                label=f"{kind} station",
+            )
     for s in district.stations:
         ax.annotate(s.id, s.location, xytext=(5, 5), textcoords="offset points", fontsize=7, zorder=6)
     if district.partners:
@@ -135,8 +151,14 @@ def sweep_chart(points: Sequence[tuple[Any, str, float, float]], parameter: str,
     markers = "osD^v<>"
     for k, series in enumerate(sorted({p[1] for p in points})):
         line = sorted((p for p in points if p[1] == series), key=lambda p: position[p[0]])
-        ax.errorbar([position[p[0]] for p in line], [p[2] for p in line], yerr=[p[3] for p in line],
-                    marker=markers[k % len(markers)], capsize=4, label=series or None)  # fmt: skip
+        ax.errorbar(
+            [position[p[0]] for p in line],
+            [p[2] for p in line],
+            yerr=[p[3] for p in line],
+            marker=markers[k % len(markers)],
+            capsize=4,
+            label=series or None,
+        )
     if not numeric:
         ax.set_xticks(range(len(values)), [str(v) for v in values])
     elif all(isinstance(v, int) for v in values):

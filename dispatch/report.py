@@ -157,10 +157,18 @@ def _station_rows(district: District, plan: ClusterPlan, comparison: Comparison)
         cluster = plan.cluster_of(station.id)
         calls = len(after) / len(comparison.after.runs)
         rows.append(
-            (station.id, plan.kinds[station.id].value, cluster.central if cluster else "", len(mine), calls,
-             _mean(before) / 60, _mean(after) / 60, _percentile(after, 90) / 60,
-             float(after_busy[mine].mean() * 100) if mine else None)
-        )  # fmt: skip
+            (
+                station.id,
+                plan.kinds[station.id].value,
+                cluster.central if cluster else "",
+                len(mine),
+                calls,
+                _mean(before) / 60,
+                _mean(after) / 60,
+                _percentile(after, 90) / 60,
+                float(after_busy[mine].mean() * 100) if mine else None,
+            )
+        )
     return Table(
         "Stations: calls a replication, response (minutes) before and after, utilisation of their units after",
         ("station", "kind", "cluster", "units", "calls", "mean before", "mean after", "p90 after", "busy %"),
@@ -179,9 +187,16 @@ def _cluster_rows(district: District, plan: ClusterPlan, comparison: Comparison)
         after = np.concatenate([run.response[np.isin(run.home, members)] for run in comparison.after.runs])
         mine = [k for k, u in enumerate(district.units) if u.station in c.members]
         rows.append(
-            (c.central, ", ".join(c.bases), len(mine), len(after) / len(comparison.after.runs), _mean(after) / 60,
-             _percentile(after, 90) / 60, float(after_busy[mine].mean() * 100) if mine else None)
-        )  # fmt: skip
+            (
+                c.central,
+                ", ".join(c.bases),
+                len(mine),
+                len(after) / len(comparison.after.runs),
+                _mean(after) / 60,
+                _percentile(after, 90) / 60,
+                float(after_busy[mine].mean() * 100) if mine else None,
+            )
+        )
     return Table(
         "Clusters after the reform: units, calls a replication, response (minutes), utilisation",
         ("central", "bases", "units", "calls", "mean", "p90", "busy %"),
@@ -251,10 +266,17 @@ def sweep_tables(rows: list[Row]) -> tuple[Table, list[tuple[str, list[tuple[Any
         plan = group[0].result.get("plan") or {}
         means[key] = (group[0].changes, metric["mean"])
         lines.append(
-            (*values, len(group), _scaled(metric["mean"], 1 / 60), _scaled(metric["p90"], 1 / 60),
-             _scaled(metric["within 30 min"], 100), _scaled(metric["utilisation"], 100), plan.get("central"),
-             plan.get("base"))
-        )  # fmt: skip
+            (
+                *values,
+                len(group),
+                _scaled(metric["mean"], 1 / 60),
+                _scaled(metric["p90"], 1 / 60),
+                _scaled(metric["within 30 min"], 100),
+                _scaled(metric["utilisation"], 100),
+                plan.get("central"),
+                plan.get("base"),
+            )
+        )
     lines.sort(key=lambda line: [str(v) for v in line[: len(keys)]])
     table = Table(
         "Sweep: one line a scenario (mean over replications ± 95 % half-width)",

@@ -147,9 +147,13 @@ class FilesDistrict(Frozen):
         if self.jurisdictions is not None:
             parts["jurisdictions"] = read_areas(self.jurisdictions)
         return District(
-            name=self.name, roads=roads, stations=stations, units=units, max_snap_distance=self.max_snap_distance,
+            name=self.name,
+            roads=roads,
+            stations=stations,
+            units=units,
+            max_snap_distance=self.max_snap_distance,
             **parts,
-        )  # fmt: skip
+        )
 
     def files(self) -> list[Path]:
         """The files whose contents decide the district."""
@@ -258,12 +262,20 @@ class Scenario(Frozen):
         spec = self.baseline if baseline else self.policy
         settings = self.simulation
         return simulate(
-            district, plan if spec.needs_plan else None, spec.build(), demand=self.demand,
-            horizon=settings.horizon_days * 86_400.0, seed=settings.seed,
-            replications=replications or settings.replications, first_replication=first_replication,
-            turnout=settings.turnout, preemption=settings.preemption, queue=settings.queue,
-            confidence=settings.confidence, **options,
-        )  # fmt: skip
+            district,
+            plan if spec.needs_plan else None,
+            spec.build(),
+            demand=self.demand,
+            horizon=settings.horizon_days * 86_400.0,
+            seed=settings.seed,
+            replications=replications or settings.replications,
+            first_replication=first_replication,
+            turnout=settings.turnout,
+            preemption=settings.preemption,
+            queue=settings.queue,
+            confidence=settings.confidence,
+            **options,
+        )
 
 
 class Sweep(Frozen):

@@ -148,9 +148,12 @@ def _metrics_table(title: str, columns: dict[str, dict[str, Estimate]]) -> Table
 def _incident(stream: IncidentStream, k: int) -> Incident:
     # The stream is valid by construction: skip pydantic's checks in the hot loop.
     return Incident.model_construct(
-        id=f"c{k}", time=float(stream.time[k]), village=stream.village_ids[stream.village[k]],
-        location=None, priority=int(stream.priority[k]),
-    )  # fmt: skip
+        id=f"c{k}",
+        time=float(stream.time[k]),
+        village=stream.village_ids[stream.village[k]],
+        location=None,
+        priority=int(stream.priority[k]),
+    )
 
 
 def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float, queue: bool) -> Records:
@@ -217,10 +220,22 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float, queue: 
             record([dispatcher.dispatch(_incident(stream, k))])
             k += 1
     return Records(
-        call=stream.time.copy(), dispatch=dispatch_time, arrival=arrival, clear=clear, unit=unit_of, post=post_of,
-        home=home, priority=stream.priority.copy(), reason=reason, lost=lost, preempted=preempted, busy=busy,
-        horizon=horizon, n_stations=dispatcher.fleet.n_stations, cluster=dispatcher.fleet.cluster_of,
-    )  # fmt: skip
+        call=stream.time.copy(),
+        dispatch=dispatch_time,
+        arrival=arrival,
+        clear=clear,
+        unit=unit_of,
+        post=post_of,
+        home=home,
+        priority=stream.priority.copy(),
+        reason=reason,
+        lost=lost,
+        preempted=preempted,
+        busy=busy,
+        horizon=horizon,
+        n_stations=dispatcher.fleet.n_stations,
+        cluster=dispatcher.fleet.cluster_of,
+    )
 
 
 def simulate(

@@ -68,15 +68,22 @@ class ResultStore:
         with self._db:
             self._db.execute(
                 "INSERT OR IGNORE INTO runs VALUES (?, ?, ?, ?, ?, ?)",
-                (row.key, row.replication, row.sweep, json.dumps(row.changes, sort_keys=True),
-                 json.dumps(row.result, sort_keys=True), datetime.now(timezone.utc).isoformat()),
-            )  # fmt: skip
+                (
+                    row.key,
+                    row.replication,
+                    row.sweep,
+                    json.dumps(row.changes, sort_keys=True),
+                    json.dumps(row.result, sort_keys=True),
+                    datetime.now(timezone.utc).isoformat(),
+                ),
+            )
 
     def rows(self, sweep: str | None = None) -> list[Row]:
         """Stored rows (of one sweep), in scenario and replication order."""
         query = "SELECT scenario, replication, sweep, changes, result FROM runs"
-        found = self._db.execute(query + (" WHERE sweep = ?" if sweep else "") + " ORDER BY scenario, replication",
-                                 (sweep,) if sweep else ())  # fmt: skip
+        found = self._db.execute(
+            query + (" WHERE sweep = ?" if sweep else "") + " ORDER BY scenario, replication", (sweep,) if sweep else ()
+        )
         return [Row(k, int(r), s, json.loads(c), json.loads(x)) for k, r, s, c, x in found]
 
     def close(self) -> None:
@@ -116,8 +123,12 @@ def run_replication(scenario_json: str, replication: int) -> dict[str, Any]:
     run = result.runs[0]
     summary = None
     if plan is not None:
-        summary = plan.counts() | {"status": plan.status, "objective": plan.objective, "bound": plan.bound,
-                                   "mean_travel": plan.mean_travel}  # fmt: skip
+        summary = plan.counts() | {
+            "status": plan.status,
+            "objective": plan.objective,
+            "bound": plan.bound,
+            "mean_travel": plan.mean_travel,
+        }
     return {
         "metrics": run.metrics(),
         "utilisation": dict(zip(result.unit_ids, (run.busy / run.horizon).tolist())),

@@ -53,10 +53,13 @@ class Table:
         """The table as an HTML ``<table>`` with a caption."""
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
         body = "".join(
-            "<tr>" + "".join(f'<td class="{"num" if f else "text"}">{html.escape(cell)}</td>'
-                             for cell, f in zip(row, self.formats)) + "</tr>"
+            "<tr>"
+            + "".join(
+                f'<td class="{"num" if f else "text"}">{html.escape(cell)}</td>' for cell, f in zip(row, self.formats)
+            )
+            + "</tr>"
             for row in self._cells()
-        )  # fmt: skip
+        )
         return f"<table><caption>{html.escape(self.title)}</caption><tr>{head}</tr>{body}</table>"
 
     def to_dicts(self) -> list[dict[str, Any]]:

@@ -38,9 +38,13 @@ def run(path: Path) -> None:
     assert plan is not None
     settings = scenario.simulation
     result = compare(
-        district, plan, demand=scenario.demand, horizon=settings.horizon_days * 86_400.0,
-        seed=settings.seed, replications=settings.replications,
-    )  # fmt: skip
+        district,
+        plan,
+        demand=scenario.demand,
+        horizon=settings.horizon_days * 86_400.0,
+        seed=settings.seed,
+        replications=settings.replications,
+    )
     counts = ", ".join(f"{n} {kind}" for kind, n in plan.counts().items())
     print(f"{scenario.name}: {counts} ({plan.status})")
     for c in plan.clusters:

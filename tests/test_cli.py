@@ -29,8 +29,13 @@ def test_dispatch_demo_runs_end_to_end_and_writes_its_report(
     report = tmp_path / "demo.html"
     assert main(["demo", "--report", str(report), "--replications", "2"]) == 0
     out = capsys.readouterr().out
-    for expected in ("Synthetic mountain county (demo)", "First-due areas", "9 central, 10 base, 6 border",
-                     "Before and after the reform", "report written to"):  # fmt: skip
+    for expected in (
+        "Synthetic mountain county (demo)",
+        "First-due areas",
+        "9 central, 10 base, 6 border",
+        "Before and after the reform",
+        "report written to",
+    ):
         assert expected in out
     assert report.read_text().count("data:image/png;base64,") == 2
 

@@ -319,9 +319,11 @@ def test_bad_requests_are_named(tiny: District) -> None:
     with pytest.raises(InputError, match="turnout must be"):
         Dispatcher(tiny, turnout=-1.0)
     other = cluster(tiny, ClusterParams(centrals=("zhuoshui",)))
-    renamed = tiny.replace(stations=[s.replace(id="shuishi-new") if s.id == "shuishi" else s for s in tiny.stations],
-                           units=[u.replace(station="shuishi-new") if u.station == "shuishi" else u for u in tiny.units],
-                           villages=[v.replace(station=None) for v in tiny.villages])  # fmt: skip
+    renamed = tiny.replace(
+        stations=[s.replace(id="new") if s.id == "shuishi" else s for s in tiny.stations],
+        units=[u.replace(station="new") if u.station == "shuishi" else u for u in tiny.units],
+        villages=[v.replace(station=None) for v in tiny.villages],
+    )
     with pytest.raises(InputError, match="the plan names station 'shuishi', which is not in district"):
         Dispatcher(renamed, other, ClusterFirst())
 

@@ -108,9 +108,17 @@ def test_simulation_agrees_with_the_exact_hypercube(n_units: int, queue: str) ->
     district = small_district(n_units)
     demand = DemandModel(priorities={2: 1.0}, service=ServiceTime(kind="exponential", mean=SERVICE))
     result = simulate(
-        district, None, NearestFree(), demand=demand, horizon=240 * 86_400.0, seed=11, replications=10,
-        turnout=0.0, queue=queue == "infinite", confidence=0.99,
-    )  # fmt: skip
+        district,
+        None,
+        NearestFree(),
+        demand=demand,
+        horizon=240 * 86_400.0,
+        seed=11,
+        replications=10,
+        turnout=0.0,
+        queue=queue == "infinite",
+        confidence=0.99,
+    )
     model = district_hypercube(district, service_time=SERVICE, turnout=0.0, queue=queue, method="exact")  # type: ignore[arg-type]
     for unit, workload in zip(result.unit_ids, model.workloads):
         interval = result.utilisation()[unit]
