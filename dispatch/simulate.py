@@ -13,6 +13,7 @@ a call that no unit can take is lost instead of waiting (a loss system).
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -168,11 +169,14 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float, queue: 
     serving = np.full(n_units, -1)
     version = np.zeros(n_units, dtype=np.int64)
     events: list[tuple[float, int, int, int, int]] = []
-    order = 0
+    order = itertools.count()  # breaks ties between events at the same time
     preempted = 0
 
+    def schedule(time: float, kind: int, u: int) -> None:
+        heapq.heappush(events, (time, next(order), kind, u, int(version[u])))
+
     def record(decisions: list[Decision]) -> None:
-        nonlocal order, preempted
+        nonlocal preempted
         for d in decisions:
             k = int(d.incident[1:])
             home[k] = post_index[d.home]
@@ -192,8 +196,7 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float, queue: 
             serving[u] = k
             dispatch_time[k], unit_of[k], post_of[k] = d.time, u, post_index[d.post]  # type: ignore[index]
             reason[k] = _REASONS.index(d.reason)
-            order += 1
-            heapq.heappush(events, (d.time + d.eta, order, _ARRIVE, u, int(version[u])))
+            schedule(d.time + d.eta, _ARRIVE, u)
 
     k = 0
     while k < n or events:
@@ -205,15 +208,13 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float, queue: 
             if kind == _ARRIVE:
                 dispatcher.arrive(name, t)
                 arrival[serving[u]] = t
-                order += 1
-                heapq.heappush(events, (t + stream.service[serving[u]], order, _CLEAR, u, ver))
+                schedule(t + stream.service[serving[u]], _CLEAR, u)
             elif kind == _CLEAR:
                 clear[serving[u]] = t
                 busy[u] += t - since[u]
                 record(dispatcher.clear(name, t))
                 if version[u] == ver:  # not sent on at once: it drives home
-                    order += 1
-                    heapq.heappush(events, (dispatcher.unit(name).until, order, _HOME, u, ver))
+                    schedule(dispatcher.unit(name).until, _HOME, u)
             else:
                 record(dispatcher.return_home(name, t))
         else:
