@@ -127,7 +127,7 @@ class FilesDistrict(Frozen):
 
     def load(self) -> District:
         """The district."""
-        from .io import read_areas, read_boundary, read_partners, read_roads, read_stations, read_villages
+        from .io import district_from_files, read_roads
         from .network import RoadNetwork
 
         if self.roads.osm is not None:
@@ -135,24 +135,15 @@ class FilesDistrict(Frozen):
         else:
             assert self.roads.nodes is not None and self.roads.edges is not None
             roads = read_roads(self.roads.nodes, self.roads.edges, crs=self.crs)
-        stations, units = read_stations(self.stations)
-        parts: dict[str, Any] = {}
-        if self.partners is not None:
-            parts["partners"], partner_units = read_partners(self.partners)
-            units += partner_units
-        if self.villages is not None:
-            parts["villages"] = read_villages(self.villages)
-        if self.boundary is not None:
-            parts["boundary"] = read_boundary(self.boundary)
-        if self.jurisdictions is not None:
-            parts["jurisdictions"] = read_areas(self.jurisdictions)
-        return District(
-            name=self.name,
-            roads=roads,
-            stations=stations,
-            units=units,
+        return district_from_files(
+            self.name,
+            roads,
+            self.stations,
+            partners=self.partners,
+            villages=self.villages,
+            jurisdictions=self.jurisdictions,
+            boundary=self.boundary,
             max_snap_distance=self.max_snap_distance,
-            **parts,
         )
 
     def files(self) -> list[Path]:

@@ -1,5 +1,6 @@
 """Readers and writers: GeoJSON layers, road CSVs and whole district folders."""
 
+from .folder import district_from_files as district_from_files
 from .folder import read_district as read_district
 from .folder import write_district as write_district
 from .geojson import read_areas as read_areas
@@ -16,6 +17,7 @@ from .roads import read_roads as read_roads
 from .roads import write_roads as write_roads
 
 __all__ = [
+    "district_from_files",
     "read_areas",
     "read_boundary",
     "read_district",

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..district import District
 from ..errors import InputError
-from ..model import Partner
+from ..network import RoadNetwork
 from .files import atomic_write, open_text
 from .geojson import (
     read_areas,
@@ -40,7 +40,7 @@ from .geojson import (
 )
 from .roads import read_roads, write_roads
 
-__all__ = ["read_district", "write_district"]
+__all__ = ["district_from_files", "read_district", "write_district"]
 
 METADATA_KEYS = {"name", "crs", "max_snap_distance"}
 
@@ -67,26 +67,41 @@ def read_district(folder: str | Path) -> District:
         raise InputError(f"{str(folder / 'district.json')!r}: unknown keys {unknown}; allowed: {sorted(METADATA_KEYS)}")
     crs = metadata.get("crs")
     roads = read_roads(_road_file(folder, "roads.nodes"), _road_file(folder, "roads.edges"), crs=crs)
-    stations, units = read_stations(folder / "stations.geojson")
-    partners: tuple[Partner, ...] = ()
-    if (folder / "partners.geojson").is_file():
-        partners, partner_units = read_partners(folder / "partners.geojson")
-        units += partner_units
-    parts: dict[str, Any] = {}
-    if (folder / "villages.geojson").is_file():
-        parts["villages"] = read_villages(folder / "villages.geojson")
-    if (folder / "jurisdictions.geojson").is_file():
-        parts["jurisdictions"] = read_areas(folder / "jurisdictions.geojson")
-    if (folder / "boundary.geojson").is_file():
-        parts["boundary"] = read_boundary(folder / "boundary.geojson")
-    return District(
-        name=metadata.get("name", folder.name),
+    layers = {name: folder / f"{name}.geojson" for name in ("partners", "villages", "jurisdictions", "boundary")}
+    return district_from_files(
+        metadata.get("name", folder.name),
+        roads,
+        folder / "stations.geojson",
         max_snap_distance=metadata.get("max_snap_distance", 1_000.0),
-        roads=roads,
-        stations=stations,
-        units=units,
-        partners=partners,
-        **parts,
+        **{name: path for name, path in layers.items() if path.is_file()},
+    )
+
+
+def district_from_files(
+    name: str,
+    roads: RoadNetwork,
+    stations: Path,
+    *,
+    partners: Path | None = None,
+    villages: Path | None = None,
+    jurisdictions: Path | None = None,
+    boundary: Path | None = None,
+    max_snap_distance: float = 1_000.0,
+) -> District:
+    """A district from its GeoJSON layers (all but ``stations`` optional) on ``roads``."""
+    station_list, units = read_stations(stations)
+    parts: dict[str, Any] = {}
+    if partners is not None:
+        parts["partners"], partner_units = read_partners(partners)
+        units += partner_units
+    if villages is not None:
+        parts["villages"] = read_villages(villages)
+    if jurisdictions is not None:
+        parts["jurisdictions"] = read_areas(jurisdictions)
+    if boundary is not None:
+        parts["boundary"] = read_boundary(boundary)
+    return District(
+        name=name, roads=roads, stations=station_list, units=units, max_snap_distance=max_snap_distance, **parts
     )
 
 
