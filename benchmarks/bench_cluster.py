@@ -20,10 +20,10 @@ import numpy as np
 from common import best_of
 
 from dispatch.datasets import demo_district
+from dispatch.datasets.orlib import FacilityInstance, read_pmed, read_pmedcap, read_sjc
 from dispatch.datasets.synthetic import synthetic_province
-from dispatch.io.orlib import FacilityInstance, read_pmed, read_pmedcap, read_sjc
-from dispatch.plan import BalanceParams, ClusterParams, SolveOptions, capacitated_p_median, cluster, p_median
-from dispatch.table import Table
+from dispatch.plan import BalanceParams, ClusterParams, SolveParams, capacitated_p_median, cluster, p_median
+from dispatch.texttable import Table
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "orlib"
 OPTIMA = json.loads((DATA / "optima.json").read_text())
@@ -39,7 +39,7 @@ def instances() -> list[FacilityInstance]:
 
 
 def solve(instance: FacilityInstance) -> tuple[float, object]:
-    options = SolveOptions(time_limit=TIME_LIMIT)
+    options = SolveParams(time_limit=TIME_LIMIT)
     if instance.capacity is None:
         return best_of(1, lambda: p_median(instance.costs, instance.p, options=options))
     return best_of(
@@ -138,7 +138,7 @@ def main() -> None:
             (
                 f"province 1,000, balance {mode}",
                 lambda: synthetic_province(1_000, seed=1),
-                ClusterParams(balance=BalanceParams(mode=mode), solve=SolveOptions(time_limit=TIME_LIMIT)),
+                ClusterParams(balance=BalanceParams(mode=mode), options=SolveParams(time_limit=TIME_LIMIT)),
             )
         )
     for name, make, params in cases:

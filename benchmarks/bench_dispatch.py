@@ -21,8 +21,9 @@ import numpy as np
 from dispatch import District, Incident, Station, Unit, UnitStatus, Village
 from dispatch.datasets import demo_district
 from dispatch.datasets.synthetic import synthetic_roads
-from dispatch.dispatcher import Dispatcher
-from dispatch.table import Table
+from dispatch.network.convert import to_networkx
+from dispatch.operate import Dispatcher
+from dispatch.texttable import Table
 
 SEED = 3
 CALLS = 400
@@ -81,7 +82,7 @@ def naive(dispatcher: Dispatcher, graph: nx.DiGraph, incident: Incident) -> tupl
             node = state.node
             eta = dispatcher.turnout + distance.get(roads.label(node), math.inf)
         elif state.status == UnitStatus.RETURNING:
-            leg = dispatcher._units[dispatcher._unit_index[state.unit]].leg
+            leg = state.leg
             k, remaining = leg.next_stop(dispatcher.now)
             node = int(leg.nodes[k])
             eta = remaining + distance.get(roads.label(node), math.inf)
@@ -100,7 +101,7 @@ def measure(
     dispatcher.tables.warm(district.village_nodes)
     if on_road:
         put_on_the_road(dispatcher, rng)
-    graph = district.roads.to_networkx()
+    graph = to_networkx(district.roads)
     ours, theirs = [], []
     for k in range(CALLS):
         incident = make(k, rng)

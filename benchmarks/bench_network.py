@@ -17,7 +17,8 @@ from common import best_of
 from dispatch import RoadNetwork
 from dispatch.datasets import demo_district
 from dispatch.datasets.synthetic import synthetic_roads
-from dispatch.table import Table
+from dispatch.network.convert import to_networkx
+from dispatch.texttable import Table
 
 N_STATIONS = 30
 REPEAT = 3
@@ -40,7 +41,7 @@ def networkx_partition(graph: nx.DiGraph, sources: list[int], labels: list[int])
 
 
 def compare(name: str, roads: RoadNetwork, sources: np.ndarray) -> list[tuple[object, ...]]:
-    graph = roads.to_networkx()
+    graph = to_networkx(roads)
     labels = roads.labels.tolist()
     src = sources.tolist()
     ours_m, matrix = best_of(REPEAT, lambda: roads.times_from(sources))

@@ -22,14 +22,15 @@ from simpy_baseline import simulate_simpy
 
 from dispatch import NearestFree, cluster
 from dispatch.datasets import demo_district
-from dispatch.demand import DemandModel, IncidentStream
-from dispatch.hypercube import hypercube
-from dispatch.simulate import compare, simulate
+from dispatch.evaluate.demand import DemandParams, IncidentStream
+from dispatch.evaluate.queueing import hypercube
+from dispatch.evaluate.simulation import SimulationParams, compare, simulate
 
 SEED = 2023
 REPLICATIONS = 10
 BASELINE_CALLS = 300
 TURNOUT = 60.0
+TURNOUT_ONLY = SimulationParams(turnout=TURNOUT)
 
 
 def main() -> None:
@@ -37,13 +38,13 @@ def main() -> None:
     plan = cluster(demo)
 
     start = time.perf_counter()
-    comparison = compare(demo, plan, seed=SEED, replications=REPLICATIONS)
+    comparison = compare(demo, plan, params=SimulationParams(seed=SEED, replications=REPLICATIONS))
     print(comparison.table())
     print(f"({REPLICATIONS} replications of a year, {time.perf_counter() - start:.1f} s)\n")
 
     # The demo's rates give 20,000 calls a year on average; 5 % more makes sure a year holds at least that many.
-    year = DemandModel(scale=1.05).incidents(demo, 365 * 86_400.0, seed=SEED)
-    ours, _ = best_of(3, lambda: simulate(demo, None, NearestFree(), incidents=year, turnout=TURNOUT))
+    year = DemandParams(scale=1.05).incidents(demo, 365 * 86_400.0, seed=SEED)
+    ours, _ = best_of(3, lambda: simulate(demo, None, NearestFree(), incidents=year, params=TURNOUT_ONLY))
     first = IncidentStream(
         year.village_ids,
         year.time[:BASELINE_CALLS],
@@ -51,7 +52,7 @@ def main() -> None:
         year.priority[:BASELINE_CALLS],
         year.service[:BASELINE_CALLS],
     )
-    ours_prefix, prefix = best_of(3, lambda: simulate(demo, None, NearestFree(), incidents=first, turnout=TURNOUT))
+    ours_prefix, prefix = best_of(3, lambda: simulate(demo, None, NearestFree(), incidents=first, params=TURNOUT_ONLY))
     baseline, sent = best_of(1, lambda: simulate_simpy(demo, year, BASELINE_CALLS, TURNOUT))
     units = prefix.unit_ids
     same = sum(units[u] == s for u, s in zip(prefix.runs[0].unit, sent))

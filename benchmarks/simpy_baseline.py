@@ -19,7 +19,8 @@ import numpy as np
 import simpy
 
 from dispatch import District
-from dispatch.demand import IncidentStream
+from dispatch.evaluate.demand import IncidentStream
+from dispatch.network.convert import to_networkx
 
 
 @dataclass
@@ -34,7 +35,7 @@ class _Unit:
 
 def simulate_simpy(district: District, stream: IncidentStream, calls: int, turnout: float) -> list[str]:
     """Run the first ``calls`` calls; return the unit sent to each, in order."""
-    graph = district.roads.to_networkx()
+    graph = to_networkx(district.roads)
     reverse = graph.reverse(copy=False)
     label = district.roads.label
     station_node = {s.id: label(n) for s, n in zip(district.stations, district.station_nodes)}

@@ -1,20 +1,26 @@
 """dispatch: plan and run rural police central-station dispatch.
 
-Model a county's stations, units, villages and roads (:class:`District`,
-:class:`RoadNetwork`), and measure what dispatching does to response times.
+The package follows the flow of the work, one folder per stage:
+
+- :mod:`dispatch.model`, :mod:`dispatch.district`: stations, units, villages,
+  partners and incidents, and the :class:`District` that holds them;
+- :mod:`dispatch.network`: the :class:`RoadNetwork` and its converters;
+- :mod:`dispatch.plan`: central / base / border structure (:func:`cluster`) and
+  facility location (:func:`p_median`);
+- :mod:`dispatch.operate`: the :class:`Dispatcher` and its policies;
+- :mod:`dispatch.evaluate`: :func:`simulate`, :func:`compare`, :func:`hypercube`;
+- :mod:`dispatch.experiment`: scenario files and sweeps;
+- :mod:`dispatch.report`: tables, figures and HTML for people;
+- :mod:`dispatch.io`, :mod:`dispatch.datasets`: files and bundled data.
+
+The names below are re-exported here for convenience.
 """
 
 import logging
+import warnings
+from importlib.metadata import version
+from typing import Any
 
-from .demand import DemandModel as DemandModel
-from .demand import IncidentStream as IncidentStream
-from .demand import ServiceTime as ServiceTime
-from .demand import read_incidents as read_incidents
-from .dispatcher import Candidate as Candidate
-from .dispatcher import Decision as Decision
-from .dispatcher import Dispatcher as Dispatcher
-from .dispatcher import Reason as Reason
-from .dispatcher import UnitState as UnitState
 from .district import District as District
 from .errors import DispatchError as DispatchError
 from .errors import DispatchWarning as DispatchWarning
@@ -22,10 +28,19 @@ from .errors import InfeasibleError as InfeasibleError
 from .errors import InputError as InputError
 from .errors import SolverError as SolverError
 from .errors import UnreachableError as UnreachableError
-from .hypercube import HypercubeResult as HypercubeResult
-from .hypercube import district_hypercube as district_hypercube
-from .hypercube import hypercube as hypercube
-from .metrics import Estimate as Estimate
+from .evaluate import Comparison as Comparison
+from .evaluate import DemandParams as DemandParams
+from .evaluate import Estimate as Estimate
+from .evaluate import HypercubeResult as HypercubeResult
+from .evaluate import IncidentStream as IncidentStream
+from .evaluate import ServiceParams as ServiceParams
+from .evaluate import SimulationParams as SimulationParams
+from .evaluate import SimulationResult as SimulationResult
+from .evaluate import compare as compare
+from .evaluate import district_hypercube as district_hypercube
+from .evaluate import hypercube as hypercube
+from .evaluate import read_incidents as read_incidents
+from .evaluate import simulate as simulate
 from .model import Incident as Incident
 from .model import Indicators as Indicators
 from .model import Partner as Partner
@@ -38,40 +53,61 @@ from .network import Partition as Partition
 from .network import RoadNetwork as RoadNetwork
 from .network import Route as Route
 from .network import Tree as Tree
+from .operate import Candidate as Candidate
+from .operate import ClusterFirst as ClusterFirst
+from .operate import Decision as Decision
+from .operate import Dispatcher as Dispatcher
+from .operate import NearestFree as NearestFree
+from .operate import OwnStation as OwnStation
+from .operate import Policy as Policy
+from .operate import Reason as Reason
+from .operate import UnitState as UnitState
 from .plan import BalanceParams as BalanceParams
-from .plan import BorderRule as BorderRule
-from .plan import CentralScore as CentralScore
+from .plan import BorderParams as BorderParams
 from .plan import ClusterParams as ClusterParams
 from .plan import ClusterPlan as ClusterPlan
-from .plan import SolveOptions as SolveOptions
-from .plan import StrengthWeights as StrengthWeights
+from .plan import ScoreParams as ScoreParams
+from .plan import SolveParams as SolveParams
+from .plan import StrengthParams as StrengthParams
 from .plan import capacitated_p_median as capacitated_p_median
 from .plan import cluster as cluster
 from .plan import p_median as p_median
-from .policies import ClusterFirst as ClusterFirst
-from .policies import NearestFree as NearestFree
-from .policies import OwnStation as OwnStation
-from .policies import Policy as Policy
-from .simulate import Comparison as Comparison
-from .simulate import SimulationResult as SimulationResult
-from .simulate import compare as compare
-from .simulate import simulate as simulate
+from .progress import OnProgress as OnProgress
+from .progress import Progress as Progress
 
 logging.getLogger("dispatch").addHandler(logging.NullHandler())
 
-__version__ = "0.1.0"
+__version__ = version("central-dispatch")
+
+RENAMED = {
+    "BorderRule": "BorderParams",
+    "CentralScore": "ScoreParams",
+    "DemandModel": "DemandParams",
+    "ServiceTime": "ServiceParams",
+    "SolveOptions": "SolveParams",
+    "StrengthWeights": "StrengthParams",
+}
+"""Names of version 0.1 and what they are called now."""
+
+
+def __getattr__(name: str) -> Any:
+    """Old names still import, with a :class:`DeprecationWarning` naming the new one."""
+    if name in RENAMED:
+        warnings.warn(f"dispatch.{name} is now dispatch.{RENAMED[name]}", DeprecationWarning, stacklevel=2)
+        return globals()[RENAMED[name]]
+    raise AttributeError(f"module 'dispatch' has no attribute {name!r}")
+
 
 __all__ = [
     "BalanceParams",
-    "BorderRule",
+    "BorderParams",
     "Candidate",
-    "CentralScore",
     "ClusterFirst",
     "ClusterParams",
     "ClusterPlan",
     "Comparison",
     "Decision",
-    "DemandModel",
+    "DemandParams",
     "DispatchError",
     "DispatchWarning",
     "Dispatcher",
@@ -84,20 +120,24 @@ __all__ = [
     "InfeasibleError",
     "InputError",
     "NearestFree",
+    "OnProgress",
     "OwnStation",
     "Partition",
     "Partner",
     "Policy",
+    "Progress",
     "Reason",
     "RoadNetwork",
     "Route",
-    "ServiceTime",
+    "ScoreParams",
+    "ServiceParams",
+    "SimulationParams",
     "SimulationResult",
-    "SolveOptions",
+    "SolveParams",
     "SolverError",
     "Station",
     "StationKind",
-    "StrengthWeights",
+    "StrengthParams",
     "Tree",
     "Unit",
     "UnitState",

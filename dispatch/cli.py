@@ -30,9 +30,11 @@ def _write_json(path: str, data: Any) -> None:
 
 def _demo(args: argparse.Namespace) -> None:
     from .datasets import demo_district
-    from .plan import cluster
-    from .report import district_summary, first_due_table, reform_report
-    from .simulate import compare
+    from .evaluate.simulation import SimulationParams, compare
+    from .plan.clustering import cluster
+    from .report.html import reform_report
+    from .report.progressbar import ProgressBar
+    from .report.summary import district_summary, first_due_table
 
     district = demo_district()
     print(district_summary(district), end="\n\n")
@@ -40,7 +42,10 @@ def _demo(args: argparse.Namespace) -> None:
     plan = cluster(district)
     print(plan.table())
     print(plan.summary(), end="\n\n")
-    comparison = compare(district, plan, seed=DEMO_SEED, replications=args.replications, progress=True)
+    bar = ProgressBar()
+    params = SimulationParams(seed=DEMO_SEED, replications=args.replications)
+    comparison = compare(district, plan, params=params, on_progress=bar)
+    bar.close()
     print(comparison.table())
     print(
         f"One simulated year x {args.replications} replications, seed {DEMO_SEED}: before = OwnStation (each "
@@ -50,8 +55,8 @@ def _demo(args: argparse.Namespace) -> None:
 
 
 def _plan(args: argparse.Namespace) -> None:
-    from .plan import cluster
-    from .scenario import load_scenario
+    from .experiment.scenario import load_scenario
+    from .plan.clustering import cluster
 
     scenario = load_scenario(args.scenario)
     plan = cluster(scenario.district.load(), scenario.plan)
@@ -62,42 +67,32 @@ def _plan(args: argparse.Namespace) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> None:
-    from .scenario import load_scenario
+    from .experiment.scenario import load_scenario
+    from .report.progressbar import ProgressBar
 
     scenario = load_scenario(args.scenario)
     district = scenario.district.load()
-    result = scenario.simulate(district, scenario.cluster_plan(district), progress=True)
+    bar = ProgressBar()
+    result = scenario.simulate(district, scenario.cluster_plan(district), on_progress=bar)
+    bar.close()
     print(result.table(f"{scenario.name}: {scenario.policy.name}"))
     if args.json:
         _write_json(args.json, result.to_dict())
 
 
 def _compare(args: argparse.Namespace) -> None:
-    from .report import reform_report
-    from .scenario import load_scenario
-    from .simulate import Comparison, compare
+    from .experiment.scenario import load_scenario
+    from .report.html import reform_report
+    from .report.progressbar import ProgressBar
 
     scenario = load_scenario(args.scenario)
     district = scenario.district.load()
     plan = scenario.cluster_plan(district)
     if plan is None:
         raise InputError(f"{args.scenario!r}: compare needs a plan: set policy.name to cluster_first")
-    settings = scenario.simulation
-    comparison: Comparison = compare(
-        district,
-        plan,
-        before=scenario.baseline.build(),
-        after=scenario.policy.build(),
-        demand=scenario.demand,
-        horizon=settings.horizon_days * 86_400.0,
-        seed=settings.seed,
-        replications=settings.replications,
-        turnout=settings.turnout,
-        preemption=settings.preemption,
-        queue=settings.queue,
-        confidence=settings.confidence,
-        progress=True,
-    )
+    bar = ProgressBar()
+    comparison = scenario.compare(district, plan, on_progress=bar)
+    bar.close()
     print(plan.summary(), end="\n\n")
     print(comparison.table())
     if args.json:
@@ -107,13 +102,19 @@ def _compare(args: argparse.Namespace) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> None:
-    from .report import sweep_report, sweep_tables
-    from .scenario import load_sweep
-    from .sweep import ResultStore, run_sweep
+    from .experiment.scenario import load_sweep
+    from .experiment.sweep import ResultStore, run_sweep
+    from .report.html import sweep_report
+    from .report.progressbar import ProgressBar
+    from .report.summary import sweep_tables
 
     sweep = load_sweep(args.sweep)
     with ResultStore(args.db) as store:
-        outcome = run_sweep(sweep, store, workers=args.workers, scheduler=args.scheduler, progress=True)
+        bar = ProgressBar()
+        try:
+            outcome = run_sweep(sweep, store, workers=args.workers, scheduler=args.scheduler, on_progress=bar)
+        finally:
+            bar.close()
         print(f"sweep {sweep.name}: {outcome.ran} row(s) run, {outcome.skipped} already in {args.db}")
         rows = store.rows(sweep.name)
     table, _ = sweep_tables(rows)
@@ -123,7 +124,7 @@ def _sweep(args: argparse.Namespace) -> None:
 
 
 def _schema(args: argparse.Namespace) -> None:
-    from .scenario import Scenario, Sweep
+    from .experiment.scenario import Scenario, Sweep
 
     model = Sweep if args.kind == "sweep" else Scenario
     print(json.dumps(model.model_json_schema(), indent=2))

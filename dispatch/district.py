@@ -14,12 +14,16 @@ from pydantic import Field, PrivateAttr
 from shapely.geometry import MultiPolygon, Polygon
 
 from .errors import InputError
-from .model import Frozen, Partner, Station, Unit, Village
-from .network import Partition, RoadNetwork, far_from_road
+from .model import Frozen, Incident, Partner, Station, Unit, Village
+from .network.graph import Partition, RoadNetwork
+from .network.snap import far_from_road
 
 __all__ = ["District"]
 
 Area: TypeAlias = Polygon | MultiPolygon
+
+TOUCH_TOLERANCE = 1.0
+"""Jurisdictions closer than this (metres) count as touching."""
 
 
 def _duplicates(kind: str, ids: Iterable[str]) -> list[str]:
@@ -70,7 +74,7 @@ class District(Frozen):
 
     def __init__(self, **data: object) -> None:
         super().__init__(**data)
-        problems = self._reference_problems()
+        problems = _reference_problems(self)
         nodes = []
         for kind, items in (
             ("station", self.stations),
@@ -90,35 +94,6 @@ class District(Frozen):
         if problems:
             raise InputError(f"district {self.name!r} has {len(problems)} problem(s)", problems)
         self._station_nodes, self._partner_nodes, self._village_nodes = nodes
-
-    def _reference_problems(self) -> list[str]:
-        posts = {s.id for s in self.stations} | {p.id for p in self.partners}
-        station_ids = {s.id for s in self.stations}
-        problems = _duplicates("station or partner", [s.id for s in self.stations] + [p.id for p in self.partners])
-        problems += _duplicates("unit", [u.id for u in self.units])
-        problems += _duplicates("village", [v.id for v in self.villages])
-        problems += [
-            f"unit {u.id!r} belongs to {u.station!r}, which is no station or partner of the district"
-            for u in self.units
-            if u.station not in posts
-        ]
-        problems += [
-            f"village {v.id!r} names station {v.station!r}, which is not in the district"
-            for v in self.villages
-            if v.station is not None and v.station not in station_ids
-        ]
-        problems += [
-            f"partner {p.id!r} names station {s!r}, which is not in the district"
-            for p in self.partners
-            for s in p.stations
-            if s not in station_ids
-        ]
-        problems += [
-            f"jurisdiction given for {s!r}, which is not a station of the district"
-            for s in self.jurisdictions
-            if s not in station_ids
-        ]
-        return problems
 
     # ------------------------------------------------------------------ lookups
 
@@ -148,6 +123,47 @@ class District(Frozen):
         """The units based at the station or partner ``post_id``."""
         return tuple(u for u in self.units if u.station == post_id)
 
+    # ------------------------------------------------------------------ posts
+
+    @cached_property
+    def post_ids(self) -> tuple[str, ...]:
+        """Where units are based: the stations, then the partners."""
+        return tuple(s.id for s in self.stations) + tuple(p.id for p in self.partners)
+
+    @cached_property
+    def post_index(self) -> dict[str, int]:
+        """Post id -> its position in :attr:`post_ids`."""
+        return {post: k for k, post in enumerate(self.post_ids)}
+
+    @property
+    def post_nodes(self) -> NDArray[np.int64]:
+        """Road node of each post, in the order of :attr:`post_ids`."""
+        return np.concatenate([self._station_nodes, self._partner_nodes])
+
+    @cached_property
+    def unit_ids(self) -> tuple[str, ...]:
+        """The unit ids, in order."""
+        return tuple(u.id for u in self.units)
+
+    @cached_property
+    def unit_index(self) -> dict[str, int]:
+        """Unit id -> its position in :attr:`units`."""
+        return {u: k for k, u in enumerate(self.unit_ids)}
+
+    @cached_property
+    def unit_posts(self) -> NDArray[np.int64]:
+        """Each unit's post, as an index into :attr:`post_ids`."""
+        return np.array([self.post_index[u.station] for u in self.units], dtype=np.int64)
+
+    @cached_property
+    def partners_of(self) -> tuple[NDArray[np.int64], ...]:
+        """For each station, the posts of its partners across the boundary."""
+        first = len(self.stations)
+        return tuple(
+            np.array([first + k for k, p in enumerate(self.partners) if s.id in p.stations], dtype=np.int64)
+            for s in self.stations
+        )
+
     @property
     def station_nodes(self) -> NDArray[np.int64]:
         """Road node of each station, in the order of :attr:`stations`."""
@@ -168,7 +184,47 @@ class District(Frozen):
         """Incidents a year at each village."""
         return np.array([v.incident_rate for v in self.villages], dtype=np.float64)
 
+    def locate(self, incident: Incident) -> tuple[int, int]:
+        """The road node of ``incident`` and the index of its home station.
+
+        An incident at a village takes the village's node and station; one at a
+        location snaps to the nearest road node (within :attr:`max_snap_distance`)
+        and belongs to the jurisdiction that contains it, else to its first-due
+        station.
+        """
+        if incident.village is not None:
+            index = self.village_index.get(incident.village)
+            if index is None:
+                raise InputError(
+                    f"incident {incident.id!r} names village {incident.village!r}, which is not in the district"
+                )
+            return int(self.village_nodes[index]), int(self.home_stations[index])
+        assert incident.location is not None
+        node, _ = self.roads.snap(
+            [incident.location], max_distance=self.max_snap_distance, names=[f"incident {incident.id!r}"]
+        )
+        target = int(node[0])
+        point = shapely.Point(incident.location)
+        inside = (self.station_index[s] for s, area in self.jurisdictions.items() if area.contains(point))
+        return target, next(inside, int(self.first_due.source[target]))
+
     # ------------------------------------------------------------------ areas
+
+    @cached_property
+    def adjacency(self) -> NDArray[np.bool_] | None:
+        """``adjacency[i, j]``: the jurisdictions of stations ``i`` and ``j`` touch
+        (within :data:`TOUCH_TOLERANCE`). ``None`` without jurisdiction polygons; a
+        station without a polygon neighbours nobody."""
+        if not self.jurisdictions:
+            return None
+        areas = list(self.jurisdictions.values())
+        left, right = shapely.STRtree(areas).query(areas, predicate="dwithin", distance=TOUCH_TOLERANCE)
+        n = len(self.stations)
+        adjacent = np.zeros((n, n), dtype=bool)
+        index = np.array([self.station_index[i] for i in self.jurisdictions])
+        adjacent[index[left], index[right]] = True
+        np.fill_diagonal(adjacent, False)
+        return adjacent
 
     @cached_property
     def first_due(self) -> Partition:
@@ -191,3 +247,34 @@ class District(Frozen):
             if village.station is not None:
                 home[i] = self.station_index[village.station]
         return np.asarray(home)
+
+
+def _reference_problems(district: District) -> list[str]:
+    """Duplicate ids and references to stations, partners or posts that do not exist."""
+    posts = {s.id for s in district.stations} | {p.id for p in district.partners}
+    station_ids = {s.id for s in district.stations}
+    problems = _duplicates("station or partner", [s.id for s in district.stations] + [p.id for p in district.partners])
+    problems += _duplicates("unit", [u.id for u in district.units])
+    problems += _duplicates("village", [v.id for v in district.villages])
+    problems += [
+        f"unit {u.id!r} belongs to {u.station!r}, which is no station or partner of the district"
+        for u in district.units
+        if u.station not in posts
+    ]
+    problems += [
+        f"village {v.id!r} names station {v.station!r}, which is not in the district"
+        for v in district.villages
+        if v.station is not None and v.station not in station_ids
+    ]
+    problems += [
+        f"partner {p.id!r} names station {s!r}, which is not in the district"
+        for p in district.partners
+        for s in p.stations
+        if s not in station_ids
+    ]
+    problems += [
+        f"jurisdiction given for {s!r}, which is not a station of the district"
+        for s in district.jurisdictions
+        if s not in station_ids
+    ]
+    return problems

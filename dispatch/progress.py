@@ -1,45 +1,47 @@
-"""A plain progress bar on standard error, shown only when asked for."""
+"""Progress of long work, reported to a callback the caller passes.
+
+The library never draws anything: a long function takes ``on_progress``, a
+callable that receives a :class:`Progress` after each piece of work. The command
+line draws a bar from it; other systems show it their own way.
+"""
 
 from __future__ import annotations
 
-import sys
 import time
-from typing import TextIO
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-__all__ = ["Progress"]
+__all__ = ["OnProgress", "Progress", "Tracker"]
 
 
+@dataclass(frozen=True)
 class Progress:
-    """Counts work done out of ``total`` and redraws one line on ``stream``.
+    """``done`` of ``total`` pieces of ``task``, ``elapsed`` seconds since it began;
+    ``detail`` says more (a solver's best objective and bound, say)."""
 
-    Silent unless ``enabled``: the library never writes unless a caller (the
-    command line) asks.
-    """
+    task: str
+    done: int
+    total: int
+    elapsed: float
+    detail: str = ""
 
-    def __init__(self, total: int, label: str, *, enabled: bool, stream: TextIO | None = None) -> None:
-        self.total, self.label, self.enabled = total, label, enabled
-        self.done = 0
-        self.stream = stream or sys.stderr
-        self._start = time.perf_counter()
-        self._draw()
 
-    def advance(self, count: int = 1) -> None:
-        """Record ``count`` more pieces of work done."""
+OnProgress = Callable[[Progress], None]
+"""A callback that receives progress."""
+
+
+@dataclass
+class Tracker:
+    """Counts pieces of ``task`` and tells ``on_progress`` (if any) after each."""
+
+    task: str
+    total: int
+    on_progress: OnProgress | None
+    done: int = 0
+    start: float = field(default_factory=time.perf_counter)
+
+    def advance(self, count: int = 1, detail: str = "") -> None:
+        """Record ``count`` more pieces done."""
         self.done += count
-        self._draw()
-
-    def close(self) -> None:
-        """Finish the line."""
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
-
-    def _draw(self) -> None:
-        if not self.enabled:
-            return
-        width = 30
-        share = self.done / self.total if self.total else 1.0
-        bar = "#" * round(width * share)
-        elapsed = time.perf_counter() - self._start
-        self.stream.write(f"\r{self.label} [{bar:<{width}}] {self.done}/{self.total} {elapsed:,.0f} s")
-        self.stream.flush()
+        if self.on_progress is not None:
+            self.on_progress(Progress(self.task, self.done, self.total, time.perf_counter() - self.start, detail))

@@ -12,8 +12,8 @@ coordinates Shuishi) Shuishi's free unit goes.
 
 from dispatch import ClusterParams, Incident, cluster
 from dispatch.datasets import zhuoshui_shuishi
-from dispatch.dispatcher import Dispatcher
-from dispatch.policies import ClusterFirst, OwnStation
+from dispatch.operate import Dispatcher
+from dispatch.operate.policies import ClusterFirst, OwnStation
 
 TURNOUT = 60.0  # seconds to leave the station
 TOWN_CALL = Incident(id="town-call", village="zhuoshui-town", time=0.0)

@@ -79,7 +79,7 @@ def test_simulate_and_compare_write_results_and_a_report(
         ("plan: {max_bases: two}\n", "field 'plan.max_bases'"),  # wrong type
         ("plan: {maxbases: 2}\n", "field 'plan.maxbases': Extra inputs are not permitted"),  # unknown key
         ("district: {source: folder, path: gone}\n", "gone' does not exist"),  # missing file
-        ("simulation: {horizon_days: -1}\n", "field 'simulation.horizon_days'"),  # negative value
+        ("simulation: {horizon_days: -1}\n", "horizon_days must be a number of days"),  # negative value
         ("a: &x [1]\nb: [*x, *x]\n", "aliases"),  # YAML bomb
         (
             "plan: {max_link_time: 600}\n" + SHORT,

@@ -7,6 +7,7 @@ import pytest
 from shapely.geometry import box
 
 from dispatch import District, InputError, Partner, RoadNetwork, Station, Unit, Village
+from dispatch.network.convert import from_edges, to_networkx
 
 
 @pytest.fixture
@@ -14,7 +15,7 @@ def roads() -> RoadNetwork:
     """A two-way road a -- b -- c, and an island d reached only one way from c."""
     positions = {"a": (0.0, 0.0), "b": (1_000.0, 0.0), "c": (2_000.0, 0.0), "d": (3_000.0, 0.0)}
     edges = [("a", "b", 60.0), ("b", "a", 60.0), ("b", "c", 60.0), ("c", "b", 60.0), ("c", "d", 60.0)]
-    return RoadNetwork.from_edges(edges, positions)
+    return from_edges(edges, positions)
 
 
 def station(sid: str, x: float, y: float = 0.0) -> Station:
@@ -108,12 +109,18 @@ def test_lookups_name_unknown_ids(roads: RoadNetwork) -> None:
         district.station("zz")
 
 
-def test_demo_first_due_areas_match_networkx_voronoi_cells(tiny: District) -> None:
+@pytest.mark.parametrize("name", ["tiny", "demo"])
+def test_first_due_areas_match_networkx_voronoi_cells(name: str, request: pytest.FixtureRequest) -> None:
     import networkx as nx
 
-    graph = tiny.roads.to_networkx()
-    labels = [tiny.roads.label(v) for v in tiny.station_nodes]
+    district: District = request.getfixturevalue(name)
+    graph = to_networkx(district.roads)
+    labels = [district.roads.label(v) for v in district.station_nodes]
     cells = nx.voronoi_cells(graph, set(labels), weight="travel_time")
+    times = nx.multi_source_dijkstra_path_length(graph, set(labels), weight="travel_time")
     for i, label in enumerate(labels):
-        mine = {tiny.roads.label(v) for v in np.flatnonzero(tiny.first_due.source == i)}
-        assert mine == cells[label]
+        mine = {district.roads.label(v) for v in np.flatnonzero(district.first_due.source == i)}
+        # Nodes equally near two stations may fall to either: compare times there.
+        for node in mine ^ cells[label]:
+            assert district.first_due.time[district.roads.index(node)] == pytest.approx(times[node])
+        assert len(mine ^ cells[label]) <= 0.001 * district.roads.n_nodes

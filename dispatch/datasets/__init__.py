@@ -6,7 +6,7 @@ from importlib.resources import as_file, files
 
 from ..district import District
 from ..model import Station, StationKind, Unit, Village
-from ..network import RoadNetwork
+from ..network.convert import from_edges
 
 __all__ = ["demo_district", "zhuoshui_shuishi"]
 
@@ -42,7 +42,7 @@ def zhuoshui_shuishi() -> District:
         "shuishi": (11_000.0, 4_000.0),
         "shuishi-town": (12_000.0, 3_000.0),
     }
-    roads = RoadNetwork.from_edges(
+    roads = from_edges(
         [
             ("zhuoshui", "zhuoshui-town", 120.0),
             ("zhuoshui", "pass", 1_200.0),

@@ -266,10 +266,11 @@ def generate_demo(seed: int = SEED) -> District:
     roads = RoadNetwork(
         np.arange(len(on_road)),
         xy[on_road],
-        np.concatenate([renumber[tails], renumber[heads]]),
-        np.concatenate([renumber[heads], renumber[tails]]),
-        np.concatenate([time, time]),
-        length=np.concatenate([length, length]),
+        renumber[tails],
+        renumber[heads],
+        time,
+        length=length,
+        two_way=np.ones(len(time), dtype=bool),
     )
 
     # Villages in the valleys, crowding round the townships.

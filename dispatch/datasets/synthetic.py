@@ -39,14 +39,7 @@ def synthetic_roads(n_nodes: int, *, seed: int, spacing: float = 400.0) -> RoadN
     length = np.linalg.norm(xy[tails] - xy[heads], axis=1) * rng.uniform(1.1, 1.6, len(tails))
     time = length / (SPEEDS_KPH[road_class] / 3.6)
     two_way = rng.random(len(tails)) > 0.03
-    return RoadNetwork(
-        np.arange(side * side),
-        xy,
-        np.concatenate([tails, heads[two_way]]),
-        np.concatenate([heads, tails[two_way]]),
-        np.concatenate([time, time[two_way]]),
-        length=np.concatenate([length, length[two_way]]),
-    )
+    return RoadNetwork(np.arange(side * side), xy, tails, heads, time, length=length, two_way=two_way)
 
 
 def township_stations(

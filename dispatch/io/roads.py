@@ -63,15 +63,7 @@ def read_roads(nodes_path: str | Path, edges_path: str | Path, *, crs: str | Non
     time = _numbers(edges_path, edges, "travel_time")
     length = _numbers(edges_path, edges, "length", default="nan")
     both = _numbers(edges_path, edges, "oneway", default="1") == 0
-    return RoadNetwork(
-        labels,
-        xy,
-        np.concatenate([tails, heads[both]]),
-        np.concatenate([heads, tails[both]]),
-        np.concatenate([time, time[both]]),
-        length=np.concatenate([length, length[both]]),
-        crs=crs,
-    )
+    return RoadNetwork(labels, xy, tails, heads, time, length=length, two_way=both, crs=crs)
 
 
 def write_roads(network: RoadNetwork, nodes_path: str | Path, edges_path: str | Path) -> None:

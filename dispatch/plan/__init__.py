@@ -1,30 +1,43 @@
-"""Plan the reform: station types and clusters, and the facility-location engine."""
+"""Plan the reform: station types and clusters, and the facility-location engine.
 
-from .cluster import BalanceParams as BalanceParams
-from .cluster import BorderGroup as BorderGroup
-from .cluster import BorderRule as BorderRule
-from .cluster import CentralScore as CentralScore
-from .cluster import Cluster as Cluster
-from .cluster import ClusterParams as ClusterParams
-from .cluster import ClusterPlan as ClusterPlan
-from .cluster import StrengthWeights as StrengthWeights
-from .cluster import cluster as cluster
+- :mod:`~dispatch.plan.params`: what clustering weighs (:class:`ClusterParams`);
+- :mod:`~dispatch.plan.clustering`: :func:`cluster`, with :mod:`~dispatch.plan.border`
+  (border stations) and :mod:`~dispatch.plan.diagnose` (why rules cannot hold);
+- :mod:`~dispatch.plan.structure`: the :class:`ClusterPlan` it returns;
+- :mod:`~dispatch.plan.facility`: p-median and the assignment engine;
+- :mod:`~dispatch.plan.mip`: the sparse MIP layer on CP-SAT or HiGHS;
+- :mod:`~dispatch.plan.result`: the protocol every solver-backed result shares.
+"""
+
+from .clustering import cluster as cluster
 from .facility import FacilitySolution as FacilitySolution
 from .facility import capacitated_p_median as capacitated_p_median
 from .facility import p_median as p_median
-from .mip import SolveOptions as SolveOptions
+from .mip import SolveParams as SolveParams
+from .params import BalanceParams as BalanceParams
+from .params import BorderParams as BorderParams
+from .params import ClusterParams as ClusterParams
+from .params import ScoreParams as ScoreParams
+from .params import StrengthParams as StrengthParams
+from .result import SolverResult as SolverResult
+from .result import Status as Status
+from .structure import BorderGroup as BorderGroup
+from .structure import Cluster as Cluster
+from .structure import ClusterPlan as ClusterPlan
 
 __all__ = [
     "BalanceParams",
     "BorderGroup",
-    "BorderRule",
-    "CentralScore",
+    "BorderParams",
     "Cluster",
     "ClusterParams",
     "ClusterPlan",
     "FacilitySolution",
-    "SolveOptions",
-    "StrengthWeights",
+    "ScoreParams",
+    "SolveParams",
+    "SolverResult",
+    "Status",
+    "StrengthParams",
     "capacitated_p_median",
     "cluster",
     "p_median",

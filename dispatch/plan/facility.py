@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InfeasibleError, InputError, SolverError, listed
-from .mip import Mip, MipBuilder, MipResult, SolveOptions, Solver, Status, integer_scale, solve_mip
+from ..texttable import Table
+from .mip import Mip, MipBuilder, MipResult, SolveParams, Solver, integer_scale, solve_mip
+from .result import SolverResult, proven
 
 __all__ = [
     "Assignment",
@@ -39,8 +41,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class FacilitySolution:
+@dataclass(frozen=True, kw_only=True)
+class FacilitySolution(SolverResult):
     """Open sites and the site serving each client.
 
     ``objective`` is recomputed in floating point from the solution; ``bound`` is
@@ -50,24 +52,19 @@ class FacilitySolution:
 
     sites: NDArray[np.int64]
     assignment: NDArray[np.int64]
-    objective: float
-    bound: float
-    status: Status
-    build_time: float
-    solve_time: float
-    solver: Solver | Literal["min-cost-flow"]
-
-    @property
-    def gap(self) -> float:
-        """Relative gap between objective and bound."""
-        return abs(self.objective - self.bound) / max(abs(self.objective), 1e-9)
 
     def summary(self) -> str:
-        """One line: status, objective, bound, gap and times."""
-        return (
-            f"{self.status} ({self.solver}): objective {self.objective:,.4f}, bound {self.bound:,.4f}, "
-            f"gap {self.gap:.4%}, build {self.build_time:.3f} s, solve {self.solve_time:.3f} s"
-        )
+        """The open sites and the solver's verdict."""
+        return f"{len(self.sites)} sites open: {self.sites.tolist()}\n{self.verdict()}"
+
+    def table(self) -> Table:
+        """One row an open site: its clients."""
+        rows = tuple((int(j), int((self.assignment == j).sum())) for j in self.sites)
+        return Table("Open sites and the clients each serves", ("site", "clients"), rows, ("", ","))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return super().to_dict() | {"sites": self.sites.tolist(), "assignment": self.assignment.tolist()}
 
 
 def _check_costs(costs: ArrayLike, p: int) -> NDArray[np.float64]:
@@ -96,7 +93,7 @@ def _result_status(result: MipResult, what: str) -> None:
 
 
 def p_median(
-    costs: ArrayLike, p: int, *, weights: ArrayLike | None = None, options: SolveOptions | None = None
+    costs: ArrayLike, p: int, *, weights: ArrayLike | None = None, options: SolveParams | None = None
 ) -> FacilitySolution:
     """Open ``p`` sites minimising the weighted cost of serving every client from
     its nearest open site.
@@ -112,7 +109,7 @@ def p_median(
     options
         Solver options; the default solver is CP-SAT.
     """
-    options = options or SolveOptions()
+    options = options or SolveParams()
     start = time.perf_counter()
     costs = _check_costs(costs, p)
     n_clients, n_sites = costs.shape
@@ -160,8 +157,16 @@ def _solution(
     build_time: float,
 ) -> FacilitySolution:
     bound = min(result.bound, objective)
-    status = result.status if abs(objective - bound) <= 1e-6 * max(1.0, abs(objective)) else "feasible"
-    return FacilitySolution(sites, assignment, objective, bound, status, build_time, result.solve_time, result.solver)
+    return FacilitySolution(
+        sites=sites,
+        assignment=assignment,
+        objective=objective,
+        bound=bound,
+        status=proven(result.status, objective, bound),
+        build_time=build_time,
+        solve_time=result.solve_time,
+        solver=result.solver,
+    )
 
 
 @dataclass(frozen=True)
@@ -323,7 +328,7 @@ class Violations:
     unbalanced: NDArray[np.int64]
 
 
-def violations(problem: Assignment, options: SolveOptions, *, default_solver: Solver = "highs") -> Violations:
+def violations(problem: Assignment, options: SolveParams, *, default_solver: Solver = "highs") -> Violations:
     """Solve ``problem`` with every placement, count and balance row allowed to
     give at a price, and report which gave: the reason it is infeasible."""
     mip, blocks = _build_assignment(problem, elastic=True)
@@ -340,7 +345,7 @@ def violations(problem: Assignment, options: SolveOptions, *, default_solver: So
 
 
 def solve_assignment(
-    problem: Assignment, options: SolveOptions, *, default_solver: Solver = "highs"
+    problem: Assignment, options: SolveParams, *, default_solver: Solver = "highs"
 ) -> FacilitySolution:
     """Solve an assignment problem.
 
@@ -419,7 +424,16 @@ def _min_cost_flow(problem: Assignment, start: float) -> FacilitySolution:
     site_cost = problem.site_cost.sum() if problem.site_cost is not None else 0.0
     objective = float(problem.cost[chosen].sum() + site_cost)
     build_time = time.perf_counter() - start - solve_time
-    return FacilitySolution(sites, assignment, objective, objective, "optimal", build_time, solve_time, "min-cost-flow")
+    return FacilitySolution(
+        sites=sites,
+        assignment=assignment,
+        objective=objective,
+        bound=objective,
+        status="optimal",
+        build_time=build_time,
+        solve_time=solve_time,
+        solver="min-cost-flow",
+    )
 
 
 def capacitated_p_median(
@@ -428,7 +442,7 @@ def capacitated_p_median(
     demand: ArrayLike,
     capacity: ArrayLike,
     *,
-    options: SolveOptions | None = None,
+    options: SolveParams | None = None,
 ) -> FacilitySolution:
     """Open ``p`` of ``n`` points as medians and assign every point to one of them
     (single sourcing) within capacity, minimising total cost.
@@ -436,7 +450,7 @@ def capacitated_p_median(
     Every point is a candidate median and an open median serves itself; ``costs``
     is ``n x n`` and ``inf`` forbids a pair. The default solver is HiGHS.
     """
-    options = options or SolveOptions()
+    options = options or SolveParams()
     start = time.perf_counter()
     costs = _check_costs(costs, p)
     n = costs.shape[0]

@@ -22,13 +22,14 @@ from scipy.sparse import coo_matrix, csr_matrix
 
 from ..errors import SolverError
 from ..model import Frozen
+from .result import GAP_TOLERANCE, relative_gap
 
-__all__ = ["Mip", "MipBuilder", "MipResult", "SolveOptions", "integer_scale", "solve_mip"]
+__all__ = ["Mip", "MipBuilder", "MipResult", "SolveParams", "integer_scale", "solve_mip"]
 
 logger = logging.getLogger("dispatch")
 
 Solver = Literal["cp-sat", "highs"]
-Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+MipStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
 
 MAX_INTEGER_COEFFICIENT = 1e9
 """Largest coefficient CP-SAT gets after scaling a row or the objective."""
@@ -37,8 +38,8 @@ UNBOUNDED = 2**60
 """CP-SAT's stand-in for an infinite row bound."""
 
 
-class SolveOptions(Frozen):
-    """How to solve a model.
+class SolveParams(Frozen):
+    """How to solve a model: solver, time limit, gap and seed.
 
     Parameters
     ----------
@@ -155,22 +156,15 @@ class MipBuilder:
 class MipResult:
     """What a solver found: ``status`` is ``"optimal"`` only when proven."""
 
-    status: Status
+    status: MipStatus
     values: NDArray[np.float64] | None
     objective: float
     bound: float
     solve_time: float
     solver: Solver
 
-    @property
-    def gap(self) -> float:
-        """Relative gap between the objective and the bound."""
-        if self.values is None:
-            return math.inf
-        return abs(self.objective - self.bound) / max(abs(self.objective), 1e-9)
 
-
-def solve_mip(mip: Mip, solver: Solver, options: SolveOptions, *, presolve: bool = True) -> MipResult:
+def solve_mip(mip: Mip, solver: Solver, options: SolveParams, *, presolve: bool = True) -> MipResult:
     """Solve ``mip`` with ``solver`` under ``options``.
 
     ``presolve`` switches CP-SAT's presolve (HiGHS always presolves).
@@ -180,7 +174,7 @@ def solve_mip(mip: Mip, solver: Solver, options: SolveOptions, *, presolve: bool
         status, values, objective, bound = _solve_cp_sat(mip, options, presolve)
     else:
         status, values, objective, bound = _solve_highs(mip, options)
-    if status == "optimal" and abs(objective - bound) > 1e-6 * max(1.0, abs(objective)):
+    if status == "optimal" and relative_gap(objective, bound) > GAP_TOLERANCE:
         status = "feasible"  # a solver that stops within its own gap tolerance
     result = MipResult(status, values, objective, bound, time.perf_counter() - start, solver)
     logger.debug(
@@ -219,8 +213,8 @@ def integer_scale(values: NDArray[np.float64]) -> float:
 
 
 def _solve_cp_sat(
-    mip: Mip, options: SolveOptions, presolve: bool
-) -> tuple[Status, NDArray[np.float64] | None, float, float]:
+    mip: Mip, options: SolveParams, presolve: bool
+) -> tuple[MipStatus, NDArray[np.float64] | None, float, float]:
     from ortools.sat.python import cp_model
 
     if not (mip.integer.all() and np.isfinite(mip.lower).all() and np.isfinite(mip.upper).all()):
@@ -275,7 +269,7 @@ def _solve_cp_sat(
     return ("optimal" if code == cp_model.OPTIMAL else "feasible"), values, objective, min(bound, objective)
 
 
-def _solve_highs(mip: Mip, options: SolveOptions) -> tuple[Status, NDArray[np.float64] | None, float, float]:
+def _solve_highs(mip: Mip, options: SolveParams) -> tuple[MipStatus, NDArray[np.float64] | None, float, float]:
     from ortools.math_opt import model_pb2
     from ortools.math_opt.python import mathopt
 
@@ -318,5 +312,5 @@ def _solve_highs(mip: Mip, options: SolveOptions) -> tuple[Status, NDArray[np.fl
     values[np.asarray(solution.ids, dtype=np.int64)] = solution.values
     values[mip.integer] = np.rint(values[mip.integer])
     objective = float(mip.cost @ values) + mip.offset
-    status: Status = "optimal" if reason == mathopt.TerminationReason.OPTIMAL else "feasible"
+    status: MipStatus = "optimal" if reason == mathopt.TerminationReason.OPTIMAL else "feasible"
     return status, values, objective, min(bound, objective)

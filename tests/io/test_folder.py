@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dispatch import District, InputError, RoadNetwork
+from dispatch import District, InputError
 from dispatch.io import read_district, read_roads, write_district, write_roads
 from dispatch.io.files import atomic_write
+from dispatch.network.convert import from_edges
 
 
 def test_the_demo_district_round_trips_through_a_folder(demo: District, tmp_path: Path) -> None:
@@ -46,9 +47,7 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
 
 
 def test_one_way_and_two_way_roads_round_trip(tmp_path: Path) -> None:
-    roads = RoadNetwork.from_edges(
-        [("a", "b", 5.0), ("b", "a", 5.0), ("b", "c", 2.5)], {"a": (0, 0), "b": (1, 0), "c": (2, 0)}
-    )
+    roads = from_edges([("a", "b", 5.0), ("b", "a", 5.0), ("b", "c", 2.5)], {"a": (0, 0), "b": (1, 0), "c": (2, 0)})
     write_roads(roads, tmp_path / "n.csv", tmp_path / "e.csv.gz")
     again = read_roads(tmp_path / "n.csv", tmp_path / "e.csv.gz")
     assert np.array_equal(again.times_from([0, 1, 2]), roads.times_from([0, 1, 2]))

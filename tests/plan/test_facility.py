@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from dispatch import InfeasibleError, InputError
-from dispatch.io.orlib import read_pmed, read_pmedcap, read_sjc
-from dispatch.plan import SolveOptions, capacitated_p_median, p_median
+from dispatch.datasets.orlib import read_pmed, read_pmedcap, read_sjc
+from dispatch.plan import SolveParams, capacitated_p_median, p_median
 from dispatch.plan.facility import Assignment, solve_assignment
 
 from ..conftest import DATA
@@ -32,11 +33,13 @@ def test_p_median_reproduces_the_or_library_optimum(name: str) -> None:
     assert np.array_equal(instance.costs[np.arange(len(nearest)), solution.assignment], nearest)
 
 
-def test_the_pmed_reader_keeps_the_last_cost_of_a_repeated_edge(tmp_path: object) -> None:
-    path = ORLIB.parent / "orlib" / "pmed1.txt"
+def test_the_pmed_reader_keeps_the_last_cost_of_a_repeated_edge(tmp_path: Path) -> None:
+    # Edge 1-2 is listed twice: first at 5, then at 9. Through vertex 3 it costs 10.
+    path = tmp_path / "tiny.txt"
+    path.write_text("3 4 1\n1 2 5\n2 3 5\n1 3 5\n1 2 9\n")
     instance = read_pmed(path)
-    assert instance.costs.shape == (100, 100) and instance.p == 5
-    assert np.array_equal(instance.costs, instance.costs.T)
+    assert instance.costs[0, 1] == instance.costs[1, 0] == 9.0
+    assert instance.costs.shape == (3, 3) and instance.p == 1
 
 
 @pytest.mark.parametrize("name", ["pmedcap01", "pmedcap02", "pmedcap03", "pmedcap04", "pmedcap05"])
@@ -82,7 +85,7 @@ def test_the_spopt_san_francisco_case_gives_its_published_mean() -> None:
 
 def test_cp_sat_and_highs_agree_on_a_p_median() -> None:
     instance = read_pmed(ORLIB / "pmed4.txt")
-    ours = [p_median(instance.costs, instance.p, options=SolveOptions(solver=s)).objective for s in ("cp-sat", "highs")]
+    ours = [p_median(instance.costs, instance.p, options=SolveParams(solver=s)).objective for s in ("cp-sat", "highs")]
     assert ours == [OPTIMA["pmed4"]] * 2
 
 
@@ -90,7 +93,7 @@ def test_same_seed_same_solution() -> None:
     instance = read_pmedcap(ORLIB / "pmedcap02.txt")
     runs = [
         capacitated_p_median(
-            instance.costs, instance.p, instance.demand, instance.capacity, options=SolveOptions(seed=3)
+            instance.costs, instance.p, instance.demand, instance.capacity, options=SolveParams(seed=3)
         )
         for _ in range(2)
     ]
@@ -103,8 +106,8 @@ def test_min_cost_flow_and_the_mip_agree_on_fixed_sites() -> None:
     client, site = np.nonzero(np.ones_like(costs, dtype=bool))
     base = {"n_clients": 12, "n_sites": 3, "client": client, "site": site, "cost": costs[client, site]}
     base |= {"p": (3, 3), "count": (2, 5)}
-    by_flow = solve_assignment(Assignment(**base, open_sites=np.arange(3)), SolveOptions())
-    by_mip = solve_assignment(Assignment(**base), SolveOptions())
+    by_flow = solve_assignment(Assignment(**base, open_sites=np.arange(3)), SolveParams())
+    by_mip = solve_assignment(Assignment(**base), SolveParams())
     assert by_flow.solver == "min-cost-flow"
     assert by_flow.objective == by_mip.objective
 

@@ -1,0 +1,43 @@
+"""Evaluate: measure response times by simulation and by the hypercube model.
+
+- :mod:`~dispatch.evaluate.demand`: calls generated from village rates
+  (:class:`DemandParams`) or replayed (:func:`read_incidents`);
+- :mod:`~dispatch.evaluate.simulation`: :func:`simulate` and :func:`compare`, which
+  drive the same :class:`~dispatch.operate.Dispatcher`;
+- :mod:`~dispatch.evaluate.queueing`: :func:`hypercube` (Larson 1974, 1975);
+- :mod:`~dispatch.evaluate.metrics`: the metrics both report.
+"""
+
+from .demand import DemandParams as DemandParams
+from .demand import IncidentStream as IncidentStream
+from .demand import ServiceParams as ServiceParams
+from .demand import read_incidents as read_incidents
+from .metrics import Estimate as Estimate
+from .metrics import Queue as Queue
+from .queueing import HypercubeResult as HypercubeResult
+from .queueing import district_hypercube as district_hypercube
+from .queueing import hypercube as hypercube
+from .simulation import Comparison as Comparison
+from .simulation import Records as Records
+from .simulation import SimulationParams as SimulationParams
+from .simulation import SimulationResult as SimulationResult
+from .simulation import compare as compare
+from .simulation import simulate as simulate
+
+__all__ = [
+    "Comparison",
+    "DemandParams",
+    "Estimate",
+    "HypercubeResult",
+    "IncidentStream",
+    "Queue",
+    "Records",
+    "ServiceParams",
+    "SimulationParams",
+    "SimulationResult",
+    "compare",
+    "district_hypercube",
+    "hypercube",
+    "read_incidents",
+    "simulate",
+]

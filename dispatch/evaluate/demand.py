@@ -1,0 +1,230 @@
+"""Incident streams: generated from village incident rates, or replayed from CSV.
+
+A stream is plain arrays (call time, village, priority, on-scene service time), so
+two policies can be simulated on exactly the same incidents.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field, model_validator
+from typing_extensions import Self
+
+from ..district import District
+from ..errors import InputError, listed
+from ..io.files import atomic_write, open_text
+from ..model import Frozen, Incident
+
+__all__ = ["SECONDS_PER_YEAR", "DemandParams", "IncidentStream", "ServiceParams", "read_incidents"]
+
+SECONDS_PER_YEAR = 365.0 * 86_400.0
+
+
+class ServiceParams(Frozen):
+    """On-scene time in seconds: exponential, lognormal or drawn from samples.
+
+    ``mean`` is the mean of the exponential and lognormal kinds; ``sigma`` the
+    lognormal's shape (the standard deviation of its log).
+    """
+
+    kind: Literal["exponential", "lognormal", "empirical"] = "exponential"
+    mean: float = Field(2_700.0, gt=0)
+    sigma: float = Field(0.6, gt=0)
+    samples: tuple[float, ...] = ()
+
+    @model_validator(mode="after")
+    def _samples_for_empirical(self) -> Self:
+        if self.kind == "empirical" and not self.samples:
+            raise ValueError("an empirical service time needs samples (seconds)")
+        if any(not (math.isfinite(s) and s >= 0) for s in self.samples):
+            raise ValueError("service time samples must be finite seconds >= 0")
+        return self
+
+    def draw(self, rng: np.random.Generator, count: int) -> NDArray[np.float64]:
+        """``count`` service times."""
+        if self.kind == "exponential":
+            return rng.exponential(self.mean, count)
+        if self.kind == "lognormal":
+            return rng.lognormal(math.log(self.mean) - self.sigma**2 / 2, self.sigma, count)
+        return rng.choice(np.asarray(self.samples), count)
+
+
+class DemandParams(Frozen):
+    """Poisson calls at each village at its yearly incident rate.
+
+    Parameters
+    ----------
+    scale
+        Multiplies every village's rate (a busier or quieter scenario).
+    profile
+        24 weights, one per hour of the day, for a time-of-day pattern; they are
+        normalised to average 1, so daily totals keep the yearly rates.
+    priorities
+        Priority -> probability (1 is the most urgent).
+    service
+        On-scene service time.
+    """
+
+    scale: float = Field(1.0, gt=0)
+    profile: tuple[float, ...] | None = None
+    priorities: dict[int, float] = Field(default_factory=lambda: {1: 0.1, 2: 0.6, 3: 0.3})
+    service: ServiceParams = Field(default_factory=ServiceParams)
+
+    @model_validator(mode="after")
+    def _valid_shares(self) -> Self:
+        if self.profile is not None and (len(self.profile) != 24 or min(self.profile) < 0 or sum(self.profile) <= 0):
+            raise ValueError("profile needs 24 hourly weights >= 0, not all zero")
+        if not self.priorities or min(self.priorities) < 1 or min(self.priorities.values()) < 0:
+            raise ValueError("priorities maps priorities >= 1 to probabilities >= 0")
+        if not math.isclose(sum(self.priorities.values()), 1.0, rel_tol=1e-6):
+            raise ValueError(f"priority probabilities must sum to 1, got {sum(self.priorities.values())}")
+        return self
+
+    def incidents(self, district: District, horizon: float, seed: int | np.random.SeedSequence) -> IncidentStream:
+        """The calls of one run of ``horizon`` seconds; same seed, same calls."""
+        if not (math.isfinite(horizon) and horizon > 0):
+            raise InputError(f"horizon must be a positive number of seconds, got {horizon}")
+        rates = district.incident_rates * self.scale / SECONDS_PER_YEAR
+        if not len(rates) or rates.sum() <= 0:
+            raise InputError(f"district {district.name!r} has no villages with incidents to generate calls from")
+        rng = np.random.default_rng(seed)
+        weights = np.ones(24) if self.profile is None else np.asarray(self.profile) / np.mean(self.profile)
+        hours = math.ceil(horizon / 3_600.0)
+        slot_start = np.arange(hours) * 3_600.0
+        slot_length = np.minimum(3_600.0, horizon - slot_start)
+        counts = rng.poisson(rates.sum() * slot_length * weights[np.arange(hours) % 24])
+        times = np.sort(np.repeat(slot_start, counts) + rng.random(counts.sum()) * np.repeat(slot_length, counts))
+        n = len(times)
+        villages = rng.choice(len(rates), n, p=rates / rates.sum())
+        levels = np.array(sorted(self.priorities))
+        priorities = rng.choice(levels, n, p=np.array([self.priorities[p] for p in levels]))
+        service = self.service.draw(rng, n)
+        return IncidentStream(district.village_ids, times, villages, priorities, service)
+
+
+@dataclass(frozen=True)
+class IncidentStream:
+    """Calls in time order: ``time`` (seconds), ``village`` (index into
+    ``village_ids``), ``priority`` and on-scene ``service`` time (seconds)."""
+
+    village_ids: tuple[str, ...]
+    time: NDArray[np.float64]
+    village: NDArray[np.int64]
+    priority: NDArray[np.int64]
+    service: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+    def incident(self, k: int) -> Incident:
+        """Call ``k`` as an :class:`~dispatch.model.Incident` (id ``"c<k>"``)."""
+        return Incident(
+            id=f"c{k}",
+            time=float(self.time[k]),
+            village=self.village_ids[self.village[k]],
+            priority=int(self.priority[k]),
+        )
+
+    def __iter__(self) -> Iterator[Incident]:
+        return (self.incident(k) for k in range(len(self)))
+
+    def to_csv(self, path: str | Path) -> None:
+        """Write the calls as CSV (``id, time, village, priority, service_time``)."""
+        with atomic_write(path) as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(["id", "time", "village", "priority", "service_time"])
+            for k in range(len(self)):
+                writer.writerow(
+                    [
+                        f"c{k}",
+                        repr(float(self.time[k])),
+                        self.village_ids[self.village[k]],
+                        int(self.priority[k]),
+                        repr(float(self.service[k])),
+                    ]
+                )
+
+
+def _seconds(text: str, origin: datetime | None) -> tuple[float, datetime | None]:
+    """Seconds from a number, or from an ISO 8601 time (counted from the first)."""
+    try:
+        value = float(text)
+    except ValueError:
+        moment = datetime.fromisoformat(text)  # raises ValueError when malformed
+        origin = origin or moment
+        return (moment - origin).total_seconds(), origin
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return value, origin
+
+
+def read_incidents(
+    path: str | Path, district: District, *, service: ServiceParams | None = None, seed: int = 0
+) -> IncidentStream:
+    """Replay historical calls from a CSV file.
+
+    Columns: ``time`` (seconds, or ISO 8601 date-times counted from the first
+    row), ``village`` (a village id of ``district``), optional ``priority``
+    (default 2) and optional ``service_time`` (seconds; drawn from ``service``
+    with ``seed`` when absent). Rows are sorted by time. One error lists every bad
+    row with its line number.
+    """
+    with open_text(path) as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in ("time", "village") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError(f"{str(path)!r} lacks the column(s) {missing}; it needs time and village")
+        rows = list(reader)
+    index = district.village_index
+    times, villages, priorities, services, problems = [], [], [], [], []
+    origin = None
+    for line, row in enumerate(rows, start=2):
+        try:
+            t, origin = _seconds(row["time"].strip(), origin)
+            if t < 0:
+                raise ValueError
+            times.append(t)
+        except ValueError:
+            problems.append(
+                f"line {line}: time {row['time']!r} is neither seconds >= 0 nor an ISO 8601 date-time after the first"
+            )
+        village = (row.get("village") or "").strip()
+        if village not in index:
+            problems.append(f"line {line}: village {village!r} is not in district {district.name!r}")
+        villages.append(index.get(village, -1))
+        priority = (row.get("priority") or "2").strip()
+        if not priority.isdigit() or int(priority) < 1:
+            problems.append(f"line {line}: priority {priority!r} is not a whole number >= 1")
+        priorities.append(int(priority) if priority.isdigit() else 2)
+        text = (row.get("service_time") or "").strip()
+        try:
+            value = float(text) if text else math.nan
+            if text and not (math.isfinite(value) and value >= 0):
+                raise ValueError
+        except ValueError:
+            problems.append(f"line {line}: service_time {text!r} is not a number of seconds >= 0")
+            value = math.nan
+        services.append(value)
+    if problems:
+        raise InputError(f"{str(path)!r} has bad rows", listed(problems))
+    drawn = np.asarray(services)
+    absent = np.isnan(drawn)
+    if absent.any():
+        drawn[absent] = (service or ServiceParams()).draw(np.random.default_rng(seed), int(absent.sum()))
+    order = np.argsort(times, kind="stable")
+    return IncidentStream(
+        district.village_ids,
+        np.asarray(times)[order],
+        np.asarray(villages, dtype=np.int64)[order],
+        np.asarray(priorities, dtype=np.int64)[order],
+        drawn[order],
+    )

@@ -1,0 +1,59 @@
+"""The call queue: incidents that no allowed unit could take, most urgent first."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ..errors import InputError
+from ..model import Incident
+
+__all__ = ["CallQueue", "Waiting"]
+
+
+@dataclass(order=True)
+class Waiting:
+    """A waiting incident: ordered by priority (1 first), then call time, then
+    arrival in the queue. ``target`` is its road node, ``home`` its station."""
+
+    priority: int
+    time: float
+    order: int
+    incident: Incident = field(compare=False)
+    target: int = field(compare=False)
+    home: int = field(compare=False)
+
+
+class CallQueue:
+    """Waiting incidents, served most urgent and oldest first."""
+
+    def __init__(self) -> None:
+        self._heap: list[Waiting] = []
+        self._order = itertools.count()
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def __iter__(self) -> Iterator[Waiting]:
+        """The waiting incidents, the next to be served first."""
+        return iter(sorted(self._heap))
+
+    def push(self, incident: Incident, target: int, home: int) -> None:
+        """Put ``incident`` in the queue."""
+        heapq.heappush(self._heap, Waiting(incident.priority, incident.time, next(self._order), incident, target, home))
+
+    def remove(self, incident_id: str) -> Incident:
+        """Take incident ``incident_id`` out of the queue."""
+        for k, entry in enumerate(self._heap):
+            if entry.incident.id == incident_id:
+                self._heap.pop(k)
+                heapq.heapify(self._heap)
+                return entry.incident
+        raise InputError(f"incident {incident_id!r} is not waiting in the queue")
+
+    def replace(self, waiting: list[Waiting]) -> None:
+        """Keep only ``waiting`` in the queue."""
+        heapq.heapify(waiting)
+        self._heap = waiting
