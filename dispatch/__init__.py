@@ -5,8 +5,8 @@ The package follows the flow of the work, one folder per stage:
 - :mod:`dispatch.model`, :mod:`dispatch.district`: stations, units, villages,
   partners and incidents, and the :class:`District` that holds them;
 - :mod:`dispatch.network`: the :class:`RoadNetwork` and its converters;
-- :mod:`dispatch.plan`: central / base / border structure (:func:`cluster`) and
-  facility location (:func:`p_median`);
+- :mod:`dispatch.plan`: central / base / border structure (:func:`cluster`),
+  facility location (:func:`p_median`) and police grids (:func:`police_grids`);
 - :mod:`dispatch.operate`: the :class:`Dispatcher` and its policies;
 - :mod:`dispatch.evaluate`: :func:`simulate`, :func:`compare`, :func:`hypercube`;
 - :mod:`dispatch.experiment`: scenario files and sweeps;
@@ -66,12 +66,15 @@ from .plan import BalanceParams as BalanceParams
 from .plan import BorderParams as BorderParams
 from .plan import ClusterParams as ClusterParams
 from .plan import ClusterPlan as ClusterPlan
+from .plan import GridParams as GridParams
+from .plan import GridPlan as GridPlan
 from .plan import ScoreParams as ScoreParams
 from .plan import SolveParams as SolveParams
 from .plan import StrengthParams as StrengthParams
 from .plan import capacitated_p_median as capacitated_p_median
 from .plan import cluster as cluster
 from .plan import p_median as p_median
+from .plan import police_grids as police_grids
 from .progress import OnProgress as OnProgress
 from .progress import Progress as Progress
 
@@ -113,6 +116,8 @@ __all__ = [
     "Dispatcher",
     "District",
     "Estimate",
+    "GridParams",
+    "GridPlan",
     "HypercubeResult",
     "Incident",
     "IncidentStream",
@@ -150,6 +155,7 @@ __all__ = [
     "district_hypercube",
     "hypercube",
     "p_median",
+    "police_grids",
     "read_incidents",
     "simulate",
 ]

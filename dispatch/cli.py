@@ -123,6 +123,34 @@ def _sweep(args: argparse.Namespace) -> None:
         print(f"report written to {sweep_report(sweep, rows, args.report)}")
 
 
+def _grids(args: argparse.Namespace) -> None:
+    from .experiment.scenario import load_scenario
+    from .report.progressbar import ProgressBar
+
+    scenario = load_scenario(args.scenario)
+    bar = ProgressBar()
+    try:
+        plan = scenario.grid_plan(on_progress=bar)
+    finally:
+        bar.close()
+    print(plan.table(), end="\n\n")
+    print(plan.parts_table(), end="\n\n")
+    if plan.comparison is not None:
+        print(plan.comparison.table(), end="\n\n")
+    print(plan.summary())
+    if args.out:
+        from .report.gridfiles import write_grids
+
+        print(f"wrote {write_grids(plan, args.out)}")
+    if args.map:
+        from .report.gridmap import grid_map
+
+        grid_map(plan, title=scenario.name).savefig(args.map, dpi=150)
+        print(f"wrote {args.map}")
+    if args.json:
+        _write_json(args.json, plan.to_dict())
+
+
 def _schema(args: argparse.Namespace) -> None:
     from .experiment.scenario import Scenario, Sweep
 
@@ -164,6 +192,13 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (needs the dask extra)")
     sweep.add_argument("--report", help="write the comparison across the grid as HTML here")
     sweep.set_defaults(run=_sweep)
+
+    grids = commands.add_parser("grids", help="draw police grids over the village grid cells of a scenario")
+    grids.add_argument("scenario", help="scenario file (YAML or JSON) with a grids section")
+    grids.add_argument("--out", help="write the grids here: .geojson, .gpkg or .shp")
+    grids.add_argument("--map", help="draw the grid map to this image (needs the plot extra)")
+    grids.add_argument("--json", help="also write the plan as JSON here")
+    grids.set_defaults(run=_grids)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario or sweep files")
     schema.add_argument("kind", nargs="?", choices=["scenario", "sweep"], default="scenario")

@@ -58,3 +58,16 @@ class SolverError(DispatchError):
 
 class DispatchWarning(UserWarning):
     """Base class of the warnings issued by :mod:`dispatch`."""
+
+
+class GeometryWarning(DispatchWarning):
+    """Polygons used after a repair, overlapping, or in an assumed CRS; the message
+    names the cells."""
+
+
+class IslandWarning(DispatchWarning):
+    """Cells touching no other cell of their group, linked to the nearest one."""
+
+
+class WorkloadWarning(DispatchWarning):
+    """Cells with zero workload: they count for contiguity but not for balance."""

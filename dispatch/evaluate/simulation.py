@@ -94,7 +94,7 @@ class Records:
     ``post`` indexes the stations then the partners; ``cluster`` gives each
     station's cluster number (``-1`` outside every cluster); ``reason`` holds the
     value of each served call's :class:`~dispatch.operate.decision.Reason`
-    (``""`` when never served).
+    (``""`` when never served); ``village`` indexes each call's village.
     """
 
     call: NDArray[np.float64]
@@ -112,6 +112,7 @@ class Records:
     horizon: float
     n_stations: int
     cluster: NDArray[np.int64]
+    village: NDArray[np.int64]
 
     @property
     def response(self) -> NDArray[np.float64]:
@@ -278,6 +279,7 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float, queue: 
         horizon=horizon,
         n_stations=dispatcher.fleet.n_stations,
         cluster=dispatcher.fleet.cluster_of,
+        village=stream.village.copy(),
     )
 
 

@@ -26,7 +26,10 @@ from ..evaluate.simulation import Comparison, SimulationParams, SimulationResult
 from ..model import Frozen, describe_validation_error
 from ..operate.policies import ClusterFirst, NearestFree, OwnStation, Policy
 from ..operate.travel import TravelTables
+from ..plan.cells import read_cells
 from ..plan.clustering import cluster
+from ..plan.gridplan import GridPlan
+from ..plan.grids import GridParams, police_grids
 from ..plan.params import ClusterParams
 from ..plan.structure import ClusterPlan
 from ..progress import OnProgress
@@ -36,6 +39,7 @@ __all__ = [
     "DemoDistrict",
     "FilesDistrict",
     "FolderDistrict",
+    "GridsSection",
     "PolicyParams",
     "Scenario",
     "Sweep",
@@ -185,6 +189,22 @@ class PolicyParams(Frozen):
         return policy
 
 
+class GridsSection(GridParams):
+    """The ``grids:`` section: :class:`~dispatch.plan.GridParams` and the cell
+    layer (``demo`` for the demo county's 1,291 village grids, or a file relative
+    to the scenario), its ``layer`` and ``crs`` if the file does not say, and
+    whether compactness is measured on the district's ``roads``."""
+
+    cells: Literal["demo"] | FilePath
+    layer: str | None = None
+    crs: str | None = None
+    roads: bool = False
+
+    def params(self) -> GridParams:
+        """The grid settings alone."""
+        return GridParams(**self.model_dump(include=set(GridParams.model_fields)))
+
+
 class Scenario(Frozen):
     """Everything one planning run needs.
 
@@ -199,6 +219,7 @@ class Scenario(Frozen):
     baseline: PolicyParams = Field(default_factory=lambda: PolicyParams(name="own_station"))
     demand: DemandParams = Field(default_factory=DemandParams)
     simulation: SimulationParams = Field(default_factory=lambda: SimulationParams(replications=3))
+    grids: GridsSection | None = None
 
     def with_changes(self, changes: Mapping[str, Any]) -> Self:
         """A validated copy with ``changes`` applied, keyed by dotted paths such as
@@ -225,7 +246,7 @@ class Scenario(Frozen):
         digest = hashlib.sha256()
         for path in self.district.files():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        content = self.model_dump(mode="json", exclude={"name", "district"})
+        content = self.model_dump(mode="json", exclude={"name", "district", "grids"})
         content["district"] = {"source": self.district.source, "files": digest.hexdigest()}
         content["version"] = RESULTS_VERSION
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:20]
@@ -233,6 +254,20 @@ class Scenario(Frozen):
     def cluster_plan(self, district: District) -> ClusterPlan | None:
         """The plan the policies need (``None`` when neither needs one)."""
         return cluster(district, self.plan) if self.policy.needs_plan or self.baseline.needs_plan else None
+
+    def grid_plan(self, *, on_progress: OnProgress | None = None) -> GridPlan:
+        """The police grids of the ``grids`` section."""
+        section = self.grids
+        if section is None:
+            raise InputError("the scenario has no grids section: add grids: {cells: ..., n_grids: ...}")
+        if section.cells == "demo":
+            from ..datasets.cells import demo_grid_cells
+
+            cells = read_cells(demo_grid_cells(), crs=section.crs)
+        else:
+            cells = read_cells(section.cells, crs=section.crs, layer=section.layer)
+        roads = self.district.load().roads if section.roads else None
+        return police_grids(cells, section.params(), roads=roads, on_progress=on_progress)
 
     def simulate(
         self,
@@ -361,6 +396,9 @@ def _validated(model: type[Frozen], path: Path) -> Any:
     for section in (data, data.get("base")):
         if isinstance(section, dict) and "district" in section:
             section["district"] = _absolute(section["district"], path.parent)
+        grids = section.get("grids") if isinstance(section, dict) else None
+        if isinstance(grids, dict) and isinstance(grids.get("cells"), str) and grids["cells"] != "demo":
+            grids["cells"] = str(path.parent / grids["cells"])
     try:
         return model.model_validate(data)
     except ValidationError as error:

@@ -33,6 +33,7 @@ __all__ = [
     "read_villages",
     "write_areas",
     "write_boundary",
+    "write_features",
     "write_partners",
     "write_stations",
     "write_villages",
@@ -181,8 +182,9 @@ def read_boundary(path: str | Path) -> Area:
 # ---------------------------------------------------------------------- writing
 
 
-def _write(path: str | Path, features: Sequence[tuple[Properties, Any]], crs: str | None) -> None:
-    """Write a FeatureCollection, one feature a line."""
+def write_features(path: str | Path, features: Sequence[tuple[Properties, Any]], crs: str | None = None) -> None:
+    """Write (properties, geometry) pairs as a FeatureCollection, one feature a
+    line, atomically."""
     head: dict[str, Any] = {"type": "FeatureCollection"}
     if crs:
         head["crs"] = {"type": "name", "properties": {"name": crs}}
@@ -219,7 +221,7 @@ def write_stations(
             **indicators.other,
         }
         features.append((properties, shapely.Point(s.location)))
-    _write(path, features, crs)
+    write_features(path, features, crs)
 
 
 def write_partners(
@@ -234,20 +236,20 @@ def write_partners(
         )
         for p in partners
     ]
-    _write(path, features, crs)
+    write_features(path, features, crs)
 
 
 def write_villages(path: str | Path, villages: Sequence[Village], *, crs: str | None = None) -> None:
     """Write villages as GeoJSON points."""
     features = [(v.model_dump(exclude={"location"}, exclude_none=True), shapely.Point(v.location)) for v in villages]
-    _write(path, features, crs)
+    write_features(path, features, crs)
 
 
 def write_areas(path: str | Path, areas: Mapping[str, Area], *, key: str = "station", crs: str | None = None) -> None:
     """Write polygons keyed by ``key`` (e.g. station jurisdictions)."""
-    _write(path, [({key: owner}, area) for owner, area in areas.items()], crs)
+    write_features(path, [({key: owner}, area) for owner, area in areas.items()], crs)
 
 
 def write_boundary(path: str | Path, boundary: Area, *, crs: str | None = None) -> None:
     """Write a boundary polygon."""
-    _write(path, [({}, boundary)], crs)
+    write_features(path, [({}, boundary)], crs)

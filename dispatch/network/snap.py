@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InputError, listed
 
-__all__ = ["EARTH_RADIUS", "Snapper", "far_from_road", "is_geographic"]
+__all__ = ["EARTH_RADIUS", "Snapper", "equirectangular", "far_from_road", "is_geographic"]
 
 EARTH_RADIUS = 6_371_008.8
 """Mean earth radius in metres."""
@@ -28,6 +28,13 @@ def is_geographic(crs: str | None) -> bool:
     except ImportError:
         return str(crs).lower() in GEOGRAPHIC_NAMES
     return bool(CRS.from_user_input(crs).is_geographic)
+
+
+def equirectangular(points: ArrayLike, latitude: float) -> NDArray[np.float64]:
+    """Longitude/latitude degrees as metres on an equirectangular projection true
+    at ``latitude`` (radians): close enough for distances across a county."""
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    return np.asarray(np.radians(points) * EARTH_RADIUS * np.array([math.cos(latitude), 1.0]))
 
 
 def far_from_road(names: Sequence[str], distance: ArrayLike, max_distance: float) -> list[str]:
@@ -60,9 +67,7 @@ class Snapper:
     def metric(self, points: ArrayLike) -> NDArray[np.float64]:
         """Coordinates in metres: as they are, or projected if geographic."""
         points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-        if not self.geographic:
-            return points
-        return np.asarray(np.radians(points) * EARTH_RADIUS * np.array([math.cos(self._lat0), 1.0]))
+        return equirectangular(points, self._lat0) if self.geographic else points
 
     def snap(
         self, points: ArrayLike, *, max_distance: float = math.inf, names: Sequence[str] | None = None

@@ -6,13 +6,27 @@
 - :mod:`~dispatch.plan.structure`: the :class:`ClusterPlan` it returns;
 - :mod:`~dispatch.plan.facility`: p-median and the assignment engine;
 - :mod:`~dispatch.plan.mip`: the sparse MIP layer on CP-SAT or HiGHS;
-- :mod:`~dispatch.plan.result`: the protocol every solver-backed result shares.
+- :mod:`~dispatch.plan.result`: the protocol every solver-backed result shares;
+- :mod:`~dispatch.plan.grids`: police grids over village grid cells
+  (:func:`police_grids`), with :mod:`~dispatch.plan.cells` (reading cells),
+  :mod:`~dispatch.plan.contiguity`, :mod:`~dispatch.plan.partition` (the
+  problem), :mod:`~dispatch.plan.regions` (the heuristic),
+  :mod:`~dispatch.plan.districting` (the exact models) and
+  :mod:`~dispatch.plan.gridplan` (the :class:`GridPlan` it returns).
 """
 
+from .cells import Cells as Cells
+from .cells import read_cells as read_cells
 from .clustering import cluster as cluster
 from .facility import FacilitySolution as FacilitySolution
 from .facility import capacitated_p_median as capacitated_p_median
 from .facility import p_median as p_median
+from .gridplan import Grid as Grid
+from .gridplan import GridComparison as GridComparison
+from .gridplan import GridPart as GridPart
+from .gridplan import GridPlan as GridPlan
+from .grids import GridParams as GridParams
+from .grids import police_grids as police_grids
 from .mip import SolveParams as SolveParams
 from .params import BalanceParams as BalanceParams
 from .params import BorderParams as BorderParams
@@ -29,10 +43,16 @@ __all__ = [
     "BalanceParams",
     "BorderGroup",
     "BorderParams",
+    "Cells",
     "Cluster",
     "ClusterParams",
     "ClusterPlan",
     "FacilitySolution",
+    "Grid",
+    "GridComparison",
+    "GridParams",
+    "GridPart",
+    "GridPlan",
     "ScoreParams",
     "SolveParams",
     "SolverResult",
@@ -41,4 +61,6 @@ __all__ = [
     "capacitated_p_median",
     "cluster",
     "p_median",
+    "police_grids",
+    "read_cells",
 ]

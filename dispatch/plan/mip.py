@@ -164,16 +164,31 @@ class MipResult:
     solver: Solver
 
 
-def solve_mip(mip: Mip, solver: Solver, options: SolveParams, *, presolve: bool = True) -> MipResult:
+def solve_mip(
+    mip: Mip,
+    solver: Solver,
+    options: SolveParams,
+    *,
+    presolve: bool = True,
+    hint: NDArray[np.float64] | None = None,
+) -> MipResult:
     """Solve ``mip`` with ``solver`` under ``options``.
 
-    ``presolve`` switches CP-SAT's presolve (HiGHS always presolves).
+    ``presolve`` switches CP-SAT's presolve (HiGHS always presolves). ``hint`` is
+    a feasible solution to start from (ignored if it is not feasible): CP-SAT
+    starts its search there, HiGHS takes its objective as a cutoff; the result is
+    never worse than the hint.
     """
     start = time.perf_counter()
+    if hint is not None and not _feasible(mip, hint):
+        logger.debug("ignoring a hint that breaks the model's bounds or rows")
+        hint = None
     if solver == "cp-sat":
-        status, values, objective, bound = _solve_cp_sat(mip, options, presolve)
+        status, values, objective, bound = _solve_cp_sat(mip, options, presolve, hint)
     else:
-        status, values, objective, bound = _solve_highs(mip, options)
+        status, values, objective, bound = _solve_highs(mip, options, hint)
+    if hint is not None:
+        status, values, objective, bound = _with_hint(mip, hint, options, status, values, objective, bound)
     if status == "optimal" and relative_gap(objective, bound) > GAP_TOLERANCE:
         status = "feasible"  # a solver that stops within its own gap tolerance
     result = MipResult(status, values, objective, bound, time.perf_counter() - start, solver)
@@ -188,6 +203,41 @@ def solve_mip(mip: Mip, solver: Solver, options: SolveParams, *, presolve: bool 
         mip.n_rows,
     )
     return result
+
+
+def _feasible(mip: Mip, values: NDArray[np.float64]) -> bool:
+    """Whether ``values`` meet the bounds, rows and integrality of ``mip``."""
+    tolerance = 1e-6
+    rows = mip.matrix @ values
+    return bool(
+        len(values) == mip.n_variables
+        and (values >= mip.lower - tolerance).all()
+        and (values <= mip.upper + tolerance).all()
+        and (np.abs(values[mip.integer] - np.rint(values[mip.integer])) <= tolerance).all()
+        and (rows >= mip.row_lower - tolerance * (1 + np.abs(mip.row_lower))).all()
+        and (rows <= mip.row_upper + tolerance * (1 + np.abs(mip.row_upper))).all()
+    )
+
+
+def _with_hint(
+    mip: Mip,
+    hint: NDArray[np.float64],
+    options: SolveParams,
+    status: MipStatus,
+    values: NDArray[np.float64] | None,
+    objective: float,
+    bound: float,
+) -> tuple[MipStatus, NDArray[np.float64] | None, float, float]:
+    """The solver's outcome, or the hint where the solver found nothing better
+    (a HiGHS run cut off at the hint's objective reports no solution). Nothing
+    beating the cutoff makes the hint optimal within the requested gap."""
+    hinted = float(mip.cost @ hint) + mip.offset
+    if values is not None and objective <= hinted:
+        return status, values, objective, bound
+    if status == "infeasible":
+        proven = hinted - options.relative_gap * abs(hinted)
+        return ("optimal" if options.relative_gap == 0 else "feasible"), hint.copy(), hinted, proven
+    return "feasible", hint.copy(), hinted, min(bound, hinted)
 
 
 def _integer_scales(values: NDArray[np.float64], groups: NDArray[np.int64], n_groups: int) -> NDArray[np.float64]:
@@ -213,7 +263,7 @@ def integer_scale(values: NDArray[np.float64]) -> float:
 
 
 def _solve_cp_sat(
-    mip: Mip, options: SolveParams, presolve: bool
+    mip: Mip, options: SolveParams, presolve: bool, hint: NDArray[np.float64] | None
 ) -> tuple[MipStatus, NDArray[np.float64] | None, float, float]:
     from ortools.sat.python import cp_model
 
@@ -246,6 +296,9 @@ def _solve_cp_sat(
             [x[c] for c in used.tolist()], np.rint(mip.cost[used] * objective_scale).astype(np.int64).tolist()
         )
     )
+    if hint is not None:
+        for variable, value in zip(x, np.rint(hint).astype(np.int64).tolist()):
+            model.add_hint(variable, value)
     solver = cp_model.CpSolver()
     parameters = solver.parameters
     # One worker with the full LP relaxation: measured fastest on these models;
@@ -269,9 +322,12 @@ def _solve_cp_sat(
     return ("optimal" if code == cp_model.OPTIMAL else "feasible"), values, objective, min(bound, objective)
 
 
-def _solve_highs(mip: Mip, options: SolveParams) -> tuple[MipStatus, NDArray[np.float64] | None, float, float]:
+def _solve_highs(
+    mip: Mip, options: SolveParams, hint: NDArray[np.float64] | None
+) -> tuple[MipStatus, NDArray[np.float64] | None, float, float]:
     from ortools.math_opt import model_pb2
     from ortools.math_opt.python import mathopt
+    from ortools.math_opt.solvers import highs_pb2
 
     proto = model_pb2.ModelProto()
     n = mip.n_variables
@@ -290,12 +346,15 @@ def _solve_highs(mip: Mip, options: SolveParams) -> tuple[MipStatus, NDArray[np.
     proto.linear_constraint_matrix.row_ids.extend(matrix.row.tolist())
     proto.linear_constraint_matrix.column_ids.extend(matrix.col.tolist())
     proto.linear_constraint_matrix.coefficients.extend(matrix.data.tolist())
-    # No threads= for HiGHS: it rejects the option (or-tools#4606).
+    # No threads= for HiGHS: it rejects the option (or-tools#4606). MathOpt passes
+    # HiGHS no starting solution, so a hint becomes HiGHS's objective cutoff.
+    cutoff = {} if hint is None else {"objective_bound": float(mip.cost @ hint) + mip.offset}
     parameters = mathopt.SolveParameters(
         time_limit=timedelta(seconds=options.time_limit),
         random_seed=options.seed,
         relative_gap_tolerance=options.relative_gap,
         absolute_gap_tolerance=0.0,
+        highs=highs_pb2.HighsOptionsProto(double_options=cutoff),
     )
     try:
         result = mathopt.solve(mathopt.Model.from_model_proto(proto), mathopt.SolverType.HIGHS, params=parameters)
