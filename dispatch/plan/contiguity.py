@@ -61,7 +61,7 @@ def neighbours(cells: Cells, rule: Literal["rook", "queen"], gap: float) -> csr_
     >>> from shapely.geometry import box
     >>> from dispatch.plan.cells import read_cells
     >>> corners = [(1e3 * (k % 2), 1e3 * (k // 2)) for k in range(4)]
-    >>> squares = read_cells([{"id": str(k), "geometry": box(x, y, x + 1e3, y + 1e3)} for k, (x, y) in enumerate(corners)])
+    >>> squares = read_cells([{"id": f"{x},{y}", "geometry": box(x, y, x + 1e3, y + 1e3)} for x, y in corners])
     >>> neighbours(squares, "rook", 0.0).getnnz(axis=1).tolist()  # 2 x 2 squares: no diagonals
     [2, 2, 2, 2]
     >>> neighbours(squares, "queen", 0.0).getnnz(axis=1).tolist()

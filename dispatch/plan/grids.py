@@ -208,15 +208,18 @@ def police_grids(
     groups, names = _groups(layer, settings.nest)
     counts = _counts(settings, load, groups, names)
     distances = _distances(layer, roads)
-    rule: Literal["rook", "queen"] = "rook" if settings.contiguity == "none" else settings.contiguity
-    graph, links = link_islands(
-        neighbours(layer, rule, settings.gap),
-        groups,
-        lambda a, b: _gaps(layer, distances, a, b),
-        layer,
-        attach=settings.islands == "attach",
-        group_names=[repr(n) if settings.nest else "the cells" for n in names],
-    )
+    # Without contiguity the rook graph only counts the current grids in pieces.
+    graph = neighbours(layer, "rook" if settings.contiguity == "none" else settings.contiguity, settings.gap)
+    links: list[Link] = []
+    if settings.contiguity != "none":
+        graph, links = link_islands(
+            graph,
+            groups,
+            lambda a, b: _gaps(layer, distances, a, b),
+            layer,
+            attach=settings.islands == "attach",
+            group_names=[repr(n) if settings.nest else "the cells" for n in names],
+        )
     build_time = time.perf_counter() - began
     parts = [np.flatnonzero(groups == g) for g in range(len(names))]
 
@@ -232,9 +235,8 @@ def police_grids(
     for done, g in enumerate(sorted(range(len(names)), key=lambda g: (problems[g].n / problems[g].p, g))):
         now = time.perf_counter()
         where = f"{settings.nest} {names[g]!r}" if settings.nest else "the cells"
-        solution = _solve(
-            problems[g], settings, now + (deadline - now) / (len(names) - done), settings.options.seed + g, where
-        )
+        share = now + (deadline - now) / (len(names) - done)
+        solution = _solve(problems[g], settings, (share, deadline), settings.options.seed + g, where)
         if solution.status == "infeasible":
             failures.append(_diagnose(settings, names[g], problems[g], lambda count, g=g: make(g, count), deadline))
         solutions[g] = solution
@@ -395,8 +397,13 @@ def _precheck(
         raise InfeasibleError("the grids cannot all be drawn; relax a rule or ask for fewer grids", failures)
 
 
-def _solve(problem: Districting, params: GridParams, deadline: float, seed: int, name: str) -> Solution:
-    """One part: trivially, by the heuristic, or exactly from the heuristic's grids."""
+def _solve(problem: Districting, params: GridParams, deadlines: tuple[float, float], seed: int, name: str) -> Solution:
+    """One part: trivially, by the heuristic, or exactly from the heuristic's grids.
+
+    The part's share of the time ends at ``deadlines[0]``; without grids from the
+    heuristic, the exact model may use all the time left (``deadlines[1]``).
+    """
+    share, deadline = deadlines
     if problem.p in (1, problem.n):
         centre = (
             np.full(problem.n, problem.best_centre(np.arange(problem.n))) if problem.p == 1 else np.arange(problem.n)
@@ -404,12 +411,12 @@ def _solve(problem: Districting, params: GridParams, deadline: float, seed: int,
         objective = problem.objective(centre)
         status = "infeasible" if centre.min() < 0 or problem.problems(centre) else "optimal"
         return Solution(centre, objective, objective, status, "direct")  # type: ignore[arg-type]
-    start = heuristic(problem, seed=seed, restarts=params.restarts, shakes=params.shakes, deadline=deadline)
+    start = heuristic(problem, seed=seed, restarts=params.restarts, shakes=params.shakes, deadline=share)
     feasible = start if start is not None and not problem.problems(start.centre) else None
     exact = params.method == "exact" or (params.method == "auto" and problem.n <= params.max_exact_cells)
     if exact:
         try:
-            solution = solve_exact(problem, params.options, deadline=deadline, start=feasible)
+            solution = solve_exact(problem, params.options, deadline=share if feasible else deadline, start=feasible)
         except SolverError as error:
             raise SolverError(f"{name}: {error}") from None
         heuristic_time = start.solve_time if start is not None else 0.0
@@ -436,7 +443,10 @@ def _diagnose(params: GridParams, name: str, problem: Districting, make: Any, de
         smaller: Districting = make(count)
         heavy = smaller.hard_band and smaller.load.max() > smaller.high
         exact = params.replace(method="exact")
-        if not heavy and _solve(smaller, exact, deadline, params.options.seed, where).status != "infeasible":
+        if (
+            not heavy
+            and _solve(smaller, exact, (deadline, deadline), params.options.seed, where).status != "infeasible"
+        ):
             largest = count
             break
     return f"{where}: {problem.p} grids cannot meet the {rule} rule; at most {largest} grid(s) can"

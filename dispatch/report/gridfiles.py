@@ -1,9 +1,10 @@
 """Police grids as a layer: dissolved polygons in GeoJSON, GeoPackage or shapefile.
 
 Each feature is one police grid with ``grid``, ``nest``, ``centre`` (the centre
-cell's id), ``centre_name`` (its ``name``, when the cells have one), ``cells``
+cell's id), ``name`` (the centre cell's ``name``, when the cells have one), ``cells``
 (how many), ``workload``, ``population`` and ``officer`` (the ``officer`` of the
-centre cell, when the cells have one, for the planner to confirm). GeoJSON needs
+centre cell, when the cells have one, for the planner to confirm): names a
+shapefile keeps whole (at most ten characters). GeoJSON needs
 nothing more; GeoPackage and shapefile need pyogrio. Shapefiles are written in
 UTF-8 with a ``.cpg`` file saying so. Writes are atomic: a failed write leaves
 nothing behind.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +43,7 @@ def grid_features(plan: GridPlan) -> list[tuple[dict[str, Any], Any]]:
             "grid": grid.id,
             "nest": grid.nest or "",
             "centre": grid.centre,
-            "centre_name": _text(cells, "name", centre),
+            "name": _text(cells, "name", centre),
             "cells": len(grid.cells),
             "workload": round(grid.workload, 6),
             "population": round(grid.population, 6),
@@ -93,16 +95,18 @@ def write_grids(plan: GridPlan, path: str | Path) -> Path:
     staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.stem}."))
     try:
         target = staging / path.name
-        pyogrio.raw.write(
-            target,
-            shapely.to_wkb(polygons),
-            field_data=fields,
-            fields=names,
-            geometry_type="MultiPolygon",
-            crs=plan.cells.crs,
-            driver=driver,
-            encoding="UTF-8" if driver == "ESRI Shapefile" else None,
-        )
+        with warnings.catch_warnings():  # cells in local metres have no CRS to record
+            warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
+            pyogrio.raw.write(
+                target,
+                shapely.to_wkb(polygons),
+                field_data=fields,
+                fields=names,
+                geometry_type="MultiPolygon",
+                crs=plan.cells.crs,
+                driver=driver,
+                encoding="UTF-8" if driver == "ESRI Shapefile" else None,
+            )
         for written in sorted(staging.iterdir()):
             os.replace(written, path.parent / written.name)
     finally:

@@ -1,0 +1,132 @@
+"""Police grid outputs: layers in three formats with Chinese text, the map, and
+cells read back from every source."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyogrio.raw
+import pytest
+import shapely
+from shapely.geometry import box
+
+from dispatch import InputError
+from dispatch.plan import GridPlan, police_grids, read_cells
+from dispatch.report.gridfiles import write_grids
+from dispatch.report.gridmap import grid_colours, grid_map
+
+SIDE = 1_000.0
+NAMES = ["石滩村", "白龙村", "青坪社区", "马溪村", "云口村", "金岭村"]
+
+
+def cells() -> list[dict]:
+    return [
+        {
+            "id": f"c{k}",
+            "name": NAMES[k],
+            "station": "卓水" if k < 4 else "水市",
+            "officer": f"警员{k}",
+            "population": 100 * (k + 1),
+            "calls": [4.0, 6.0, 5.0, 5.0, 3.0, 3.0][k],
+            "geometry": box((k % 3) * SIDE, (k // 3) * SIDE, (k % 3 + 1) * SIDE, (k // 3 + 1) * SIDE),
+        }
+        for k in range(6)
+    ]
+
+
+@pytest.fixture(scope="module")
+def plan() -> GridPlan:
+    return police_grids(cells(), n_grids=3, nest="station", balance=0.5)
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".shp"])
+def test_the_grids_are_written_as_dissolved_polygons_with_chinese_text(
+    plan: GridPlan, tmp_path: Path, suffix: str
+) -> None:
+    path = write_grids(plan, tmp_path / f"grids{suffix}")
+    meta, _, geometry, values = pyogrio.raw.read(path)
+    fields = dict(zip(meta["fields"], values))
+    assert sorted(fields["grid"]) == sorted(g.id for g in plan.grids)
+    by_grid = {g.id: g for g in plan.grids}
+    for k, grid in enumerate(fields["grid"]):
+        assert fields["workload"][k] == pytest.approx(by_grid[grid].workload)
+        assert fields["population"][k] == pytest.approx(by_grid[grid].population)
+        assert fields["name"][k] == NAMES[int(fields["centre"][k][1:])]
+        assert fields["officer"][k] == f"警员{fields['centre'][k][1:]}"
+        assert shapely.from_wkb(geometry[k]).area == pytest.approx(len(by_grid[grid].cells) * SIDE**2)
+    assert set(fields["nest"]) == {"卓水", "水市"}
+    if suffix == ".shp":
+        assert (tmp_path / "grids.cpg").read_text().strip().upper() in ("UTF-8", "UTF8")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging left behind
+
+
+def test_an_unknown_format_is_refused_and_nothing_written(plan: GridPlan, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"grids.kml.*\.geojson, \.json, \.gpkg, \.shp"):
+        write_grids(plan, tmp_path / "grids.kml")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_map_colours_touching_grids_apart_and_draws(plan: GridPlan, tmp_path: Path) -> None:
+    colours = grid_colours(plan)
+    polygons = plan.polygons()
+    for a, b in [(a, b) for a in polygons for b in polygons if a < b]:
+        if polygons[a].intersects(polygons[b]):
+            assert colours[a] != colours[b]
+    figure = grid_map(plan, label="grid")
+    figure.savefig(tmp_path / "map.png", dpi=60)
+    assert (tmp_path / "map.png").stat().st_size > 5_000
+
+
+def test_cells_read_the_same_from_every_source(tmp_path: Path) -> None:
+    import geopandas
+
+    records = cells()
+    frame = geopandas.GeoDataFrame(
+        [{k: v for k, v in r.items() if k != "geometry"} for r in records],
+        geometry=[r["geometry"] for r in records],
+        crs="EPSG:32649",
+    )
+    gbk = tmp_path / "cells_gbk.shp"
+    pyogrio.raw.write(
+        gbk,
+        shapely.to_wkb([r["geometry"] for r in records]),
+        field_data=[np.array([r[k] for r in records]) for k in ("id", "name", "station", "calls")],
+        fields=["id", "name", "station", "calls"],
+        geometry_type="Polygon",
+        crs="EPSG:32649",
+        driver="ESRI Shapefile",
+        encoding="GBK",
+    )
+    geojson = tmp_path / "cells.geojson"
+    frame.to_file(geojson, driver="GeoJSON")
+    gpkg = tmp_path / "cells.gpkg"
+    frame.to_file(gpkg, driver="GPKG")
+    for source in (records, frame, geojson, gpkg, gbk):
+        layer = read_cells(source, crs="EPSG:32649")
+        assert layer.ids == tuple(r["id"] for r in records)
+        assert layer.labels("name").tolist() == NAMES
+        assert layer.numbers("calls").tolist() == [r["calls"] for r in records]
+        assert [g.area for g in layer.geometry] == pytest.approx([SIDE**2] * 6)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # not JSON at all
+        ("{not json", "is not valid GeoJSON"),
+        # JSON but no features
+        (json.dumps({"type": "Feature"}), "must hold a GeoJSON FeatureCollection"),
+    ],
+)
+def test_a_broken_cell_file_is_named(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "cells.geojson"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message):
+        read_cells(path)
+
+
+def test_a_missing_cell_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cells.gpkg' does not exist"):
+        read_cells(tmp_path / "cells.gpkg")
