@@ -111,8 +111,8 @@ class GridParams(Frozen):
     change_penalty: float = Field(0.0, ge=0)
     method: Literal["auto", "exact", "heuristic"] = "auto"
     max_exact_cells: int = Field(400, ge=1)
-    restarts: int = Field(20, ge=1)
-    shakes: int = Field(60, ge=0)
+    restarts: int = Field(8, ge=1)
+    shakes: int = Field(20, ge=0)
     population: str = "population"
     options: SolveParams = Field(default_factory=SolveParams)
 

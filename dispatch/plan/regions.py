@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,12 +26,17 @@ __all__ = ["heuristic"]
 
 EPSILON = 1e-9
 
+PAIR_CELLS = 12
+"""Two touching grids of at most this many cells together are split again
+exactly (every two-way split of their cells is tried)."""
+
 
 class _Regions:
     """Grids as cell sets with their loads and centres, changed one move at a time."""
 
-    def __init__(self, problem: Districting, label: NDArray[np.int64]) -> None:
+    def __init__(self, problem: Districting, label: NDArray[np.int64], splits: dict[Any, Any] | None = None) -> None:
         self.problem = problem
+        self.splits: dict[Any, Any] = {} if splits is None else splits  # best splits of cell pairs, shared
         graph = problem.graph
         self.near: list[list[int]] | None = (
             None
@@ -163,7 +169,7 @@ class _Regions:
                 order = rng.permutation(self.problem.n).tolist()
                 if self.try_moves(order) or self.try_swaps(order):
                     continue
-                if not self.recentre():
+                if not self.recentre() and not _split_pairs(self):
                     break
             if self.problem.penalty is not None or self.violation() <= EPSILON:
                 return
@@ -196,6 +202,89 @@ class _Regions:
         if self.problem.penalty is not None:
             return 0.0, self.problem.objective(centre)
         return self.violation(), self.problem.objective(centre)
+
+
+def _split_pairs(regions: _Regions) -> bool:
+    """Split each pair of touching grids small enough again, in the best of all
+    two-way splits of their cells; whether any changed."""
+    problem = regions.problem
+    pairs: set[tuple[int, int]] = set()
+    for cell in range(problem.n):
+        for other in regions.targets(cell):
+            a, b = sorted((int(regions.label[cell]), other))
+            if len(regions.members[a]) + len(regions.members[b]) <= PAIR_CELLS:
+                pairs.add((a, b))
+    changed = False
+    for a, b in sorted(pairs):
+        if len(regions.members[a]) + len(regions.members[b]) <= PAIR_CELLS:
+            changed |= _split(regions, a, b)
+    return changed
+
+
+def _split(regions: _Regions, a: int, b: int) -> bool:
+    """Give grids ``a`` and ``b`` the best split of their cells into two
+    connected grids (each at its best centre) if it beats theirs."""
+    problem = regions.problem
+    cells = tuple(sorted(regions.members[a] | regions.members[b]))
+    if cells not in regions.splits:
+        regions.splits[cells] = _splits(problem, regions.near, np.array(cells))
+    cost, outside, first, second = regions.splits[cells]
+    if not len(cost):
+        return False
+    value = cost + regions.weight * outside
+    k = int(np.argmin(value))
+    now = sum(problem.cost[sorted(regions.members[r]), regions.centre[r]].sum() for r in (a, b))
+    now += regions.weight * (regions.outside(regions.load[a]) + regions.outside(regions.load[b]))
+    if not value[k] < now - EPSILON * (1 + abs(now)):
+        return False
+    for region, (members, centre) in ((a, first[k]), (b, second[k])):
+        for cell in members:
+            if regions.label[cell] != region:
+                regions.apply(cell, region)
+        regions.centre[region] = centre
+    return True
+
+
+def _splits(problem: Districting, near: list[list[int]] | None, cells: NDArray[np.int64]) -> tuple[Any, ...]:
+    """Every split of ``cells`` into two connected grids, each at its best
+    centre: their cost, band violation and (members, centre) of each."""
+    m = len(cells)
+    masks = np.arange(1 << m, dtype=np.int64)
+    inside = ((masks[:, None] >> np.arange(m)) & 1).astype(bool)
+    load = inside @ problem.load[cells]
+    pairs = problem.cost[np.ix_(cells, cells)]
+    allowed = np.isfinite(pairs)
+    totals = inside.astype(np.float64) @ np.where(allowed, pairs, 0.0)  # [mask, j]: mask's cells at centre j
+    totals[(inside.astype(np.float64) @ ~allowed) > 0] = np.inf  # a cell that centre may not serve
+    costs = np.where(inside, totals, np.inf)
+    centre = np.argmin(costs, axis=1)
+    price = costs[masks, centre]
+    connected = np.ones(len(masks), dtype=bool)
+    if near is not None:
+        position = {int(c): k for k, c in enumerate(cells)}
+        bits = np.array([sum(1 << position[k] for k in near[int(c)] if k in position) for c in cells])
+        reach = masks & -masks
+        for _ in range(m - 1):
+            grown = reach.copy()
+            for k in range(m):
+                grown |= np.where((reach >> k) & 1, bits[k], 0)
+            grown &= masks
+            if (grown == reach).all():
+                break
+            reach = grown
+        connected = reach == masks
+    full = (1 << m) - 1
+    first = masks[((masks & 1) == 1) & (masks != full)]
+    rest = full ^ first
+    cost = price[first] + price[rest]
+    keep = connected[first] & connected[rest] & np.isfinite(cost)
+    first, rest = first[keep], rest[keep]
+    return (
+        cost[keep],
+        problem.outside(load[first]) + problem.outside(load[rest]),
+        [(cells[inside[f]].tolist(), int(cells[centre[f]])) for f in first.tolist()],
+        [(cells[inside[r]].tolist(), int(cells[centre[r]])) for r in rest.tolist()],
+    )
 
 
 def _rebalance(regions: _Regions, tries: int = 50) -> None:
@@ -352,11 +441,12 @@ def heuristic(
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     best: _Regions | None = None
+    splits: dict[Any, Any] = {}
     for _ in range(restarts):
         label = _grow(problem, _seeds(problem, rng))
         if label is None:
             continue
-        regions = _Regions(problem, label)
+        regions = _Regions(problem, label, splits)
         if min(regions.centre) < 0:
             continue
         regions.improve(rng)
@@ -370,7 +460,7 @@ def heuristic(
     for _ in range(shakes):
         if time.perf_counter() > deadline:
             break
-        trial = _Regions(problem, best.label)
+        trial = _Regions(problem, best.label, splits)
         trial.centre = list(best.centre)
         trial.shake(rng, shake)
         trial.improve(rng)
