@@ -37,8 +37,9 @@ from dispatch.texttable import Table
 CITY_CELLS, CITY_GRIDS, CITY_SEED = 325, 12, 7
 
 
-def broken_regions(cells: list[dict[str, Any]], labels: dict[str, Any]) -> int:
-    """Regions whose cells do not form one piece through shared borders (shapely)."""
+def broken_regions(cells: list[dict[str, Any]], labels: dict[str, Any], links: set[frozenset[str]]) -> int:
+    """Regions whose cells do not form one piece through shared borders (shapely)
+    or the island ``links`` a plan declares."""
     geometry = {c["id"]: c["geometry"] for c in cells}
     regions: dict[Any, list[str]] = {}
     for cell, region in labels.items():
@@ -50,14 +51,17 @@ def broken_regions(cells: list[dict[str, Any]], labels: dict[str, Any]) -> int:
         while frontier:
             i = frontier.pop()
             for j in range(len(shapes)):
-                if j not in seen and shapes[i].intersection(shapes[j]).length > 0:
+                linked = frozenset((members[i], members[j])) in links
+                if j not in seen and (linked or shapes[i].intersection(shapes[j]).length > 0):
                     seen.add(j)
                     frontier.append(j)
         broken += len(seen) < len(shapes)
     return broken
 
 
-def measure(cells: list[dict[str, Any]], labels: dict[str, Any]) -> tuple[float, float, float, int]:
+def measure(
+    cells: list[dict[str, Any]], labels: dict[str, Any], links: set[frozenset[str]]
+) -> tuple[float, float, float, int]:
     """(objective, largest deviation from the mean workload, its coefficient of
     variation, regions not contiguous) of any labelling of the cells."""
     points = {c["id"]: np.array(shapely.point_on_surface(c["geometry"]).coords[0]) for c in cells}
@@ -91,7 +95,8 @@ def timed(run: Callable[[], Any]) -> tuple[float, Any]:
 def row(
     name: str, seconds: float, cells: list[dict[str, Any]], labels: dict[str, Any], plan: GridPlan | None, best: float
 ) -> tuple[Any, ...]:
-    objective, deviation, cv, broken = measure(cells, labels)
+    links = set() if plan is None else {frozenset((k.cell, k.to)) for k in plan.links}
+    objective, deviation, cv, broken = measure(cells, labels, links)
     status = "" if plan is None else f"{plan.status}, gap {plan.gap:.2%}"
     bound = "" if plan is None else f"{plan.bound:,.0f}"
     return (

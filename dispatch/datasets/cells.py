@@ -41,7 +41,15 @@ LAST = "滩坝坪溪口岭河垭桥湾塘场沟铺寨坳"
 
 
 def voronoi_cells(area: Polygon | MultiPolygon, points: NDArray[np.float64]) -> list[Any]:
-    """The Voronoi cell of each point, clipped to ``area`` (points must lie in it)."""
+    """The Voronoi cell of each point, clipped to ``area`` (points must lie in it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cells = voronoi_cells(box(0, 0, 2_000, 1_000), np.array([[500.0, 500.0], [1_500.0, 500.0]]))
+    >>> [round(c.area) for c in cells]
+    [1000000, 1000000]
+    """
     if len(points) == 1:
         return [area]
     diagram = shapely.voronoi_polygons(shapely.multipoints(points), extend_to=area.envelope.buffer(1.0), ordered=True)

@@ -143,6 +143,13 @@ def read_cells(source: Any, *, crs: str | None = None, layer: str | None = None)
     Invalid polygons are repaired (``make_valid``) with a :class:`GeometryWarning`
     naming them; so are coordinates taken for longitude/latitude when no CRS is
     given.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> cells = read_cells([{"id": 7, "geometry": box(0, 0, 800, 500), "name": "石滩村"}], crs="EPSG:32649")
+    >>> cells.ids, cells.labels("name").tolist(), cells.crs
+    (('7',), ['石滩村'], 'EPSG:32649')
     """
     if isinstance(source, Cells):
         return source

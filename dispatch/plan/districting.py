@@ -29,7 +29,7 @@ import logging
 import math
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -103,8 +103,17 @@ def solve_exact(
             time.perf_counter() - began,
         )
         if districts is not None:
-            return _solve_districts(problem, districts, options, deadline, start)
-    return _solve_assignment(problem, options, deadline, start)
+            return _floored(problem, _solve_districts(problem, districts, options, deadline, start))
+    return _floored(problem, _solve_assignment(problem, options, deadline, start))
+
+
+def _floored(problem: Districting, solution: Solution) -> Solution:
+    """``solution`` with its bound no lower than the trivial one (a solver
+    stopped before it proved anything reports none)."""
+    if solution.status == "infeasible" or solution.bound >= solution.objective:
+        return solution
+    bound = min(max(solution.bound, problem.trivial_bound()), solution.objective)
+    return replace(solution, bound=bound)
 
 
 # ------------------------------------------------------------------ districts

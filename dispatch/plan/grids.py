@@ -12,9 +12,11 @@ over the parts.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import EllipsisType
 from typing import Any, Literal
@@ -234,17 +236,23 @@ def police_grids(
     # Easy parts (few cells a grid) first: the time they leave goes to the rest.
     for done, g in enumerate(sorted(range(len(names)), key=lambda g: (problems[g].n / problems[g].p, g))):
         now = time.perf_counter()
-        where = f"{settings.nest} {names[g]!r}" if settings.nest else "the cells"
         share = now + (deadline - now) / (len(names) - done)
-        solution = _solve(problems[g], settings, (share, deadline), settings.options.seed + g, where)
+        solution = _solve(
+            problems[g], settings, (share, deadline), settings.options.seed + g, _where(settings, names[g])
+        )
         if solution.status == "infeasible":
-            failures.append(_diagnose(settings, names[g], problems[g], lambda count, g=g: make(g, count), deadline))
+            failures.append(_diagnose(settings, names[g], problems[g], functools.partial(make, g), deadline))
         solutions[g] = solution
         tracker.advance(detail=f"{names[g] or 'all cells'}: {solution.status}")
     if failures:
         raise InfeasibleError("the grids cannot all be drawn; relax a rule or ask for fewer grids", failures)
     ordered = [solutions[g] for g in range(len(names))]
     return _plan(settings, layer, load, names, parts, problems, ordered, graph, links, distances, build_time)
+
+
+def _where(params: GridParams, name: str) -> str:
+    """The nest called ``name``, in words."""
+    return f"{params.nest} {name!r}" if params.nest else "the cells"
 
 
 def _workload(cells: Cells, workload: str | dict[str, float]) -> NDArray[np.float64]:
@@ -381,7 +389,7 @@ def _precheck(
     """Counts no rule can meet, found before solving."""
     failures = []
     for name, members, problem in zip(names, parts, problems):
-        where = f"{params.nest} {name!r}" if params.nest else "the cells"
+        where = _where(params, name)
         if problem.p > problem.n:
             failures.append(f"{where}: {problem.n} cell(s) cannot make {problem.p} grids; at most {problem.n}")
         elif problem.hard_band and problem.load.max() > problem.high:
@@ -411,7 +419,7 @@ def _solve(problem: Districting, params: GridParams, deadlines: tuple[float, flo
         objective = problem.objective(centre)
         status = "infeasible" if centre.min() < 0 or problem.problems(centre) else "optimal"
         return Solution(centre, objective, objective, status, "direct")  # type: ignore[arg-type]
-    start = heuristic(problem, seed=seed, restarts=params.restarts, shakes=params.shakes, deadline=share)
+    start = heuristic(problem, seed=seed, restarts=params.restarts, shakes=params.shakes, deadline=deadline)
     feasible = start if start is not None and not problem.problems(start.centre) else None
     exact = params.method == "exact" or (params.method == "auto" and problem.n <= params.max_exact_cells)
     if exact:
@@ -428,9 +436,11 @@ def _solve(problem: Districting, params: GridParams, deadlines: tuple[float, flo
     return feasible
 
 
-def _diagnose(params: GridParams, name: str, problem: Districting, make: Any, deadline: float) -> str:
+def _diagnose(
+    params: GridParams, name: str, problem: Districting, make: Callable[[int], Districting], deadline: float
+) -> str:
     """Which rule fails in an infeasible nest, and the largest count that works."""
-    where = f"{params.nest} {name!r}" if params.nest else "the cells"
+    where = _where(params, name)
     rule = "balance"
     if problem.graph is not None:
         loose = Districting(

@@ -25,7 +25,16 @@ PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b
 
 def grid_colours(plan: GridPlan) -> dict[str, int]:
     """A palette index for each grid, different for grids that touch (greedy,
-    largest grids first)."""
+    grids with the most neighbours first).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> from dispatch.plan import police_grids
+    >>> row = [{"id": f"c{k}", "geometry": box(1e3 * k, 0, 1e3 * (k + 1), 1e3), "calls": 1} for k in range(3)]
+    >>> grid_colours(police_grids(row, n_grids=3, balance=None))
+    {'G1': 1, 'G2': 0, 'G3': 1}
+    """
     polygons = plan.polygons()
     ids = list(polygons)
     shapes = np.array([polygons[g] for g in ids], dtype=object)
@@ -52,6 +61,15 @@ def grid_map(plan: GridPlan, *, title: str | None = None, label: str = "grid") -
 
     ``label`` writes each grid's id (``"grid"``), its centre cell's name
     (``"name"``, when the cells have names) or nothing (``""``).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> from dispatch.plan import police_grids
+    >>> row = [{"id": f"c{k}", "geometry": box(1e3 * k, 0, 1e3 * (k + 1), 1e3), "calls": 1} for k in range(4)]
+    >>> figure = grid_map(police_grids(row, n_grids=2, balance=None))
+    >>> figure.axes[0].get_title()
+    '2 police grids over 4 cells'
     """
     plt = _pyplot()
     fig: Figure
