@@ -82,7 +82,7 @@ def measure(
         objective,
         float(np.abs(loads_array - mean).max() / mean),
         float(loads_array.std() / mean),
-        broken_regions(cells, labels),
+        broken_regions(cells, labels, links),
     )
 
 

@@ -52,6 +52,9 @@ LP_TOLERANCE = 1e-7
 FIRST_WINDOW = 3_000
 """Candidates in the first restricted MIP (four times more each round after)."""
 
+ASSIGNMENT_CP_SAT_CELLS = 150
+"""The assignment model goes to CP-SAT up to this many cells, to HiGHS beyond."""
+
 
 @dataclass(frozen=True)
 class _Districts:
@@ -339,12 +342,21 @@ def _solve_assignment(problem: Districting, options: SolveParams, deadline: floa
     _balance_rows(builder, problem, pair_i, pair_j, x, own)
     if problem.graph is not None:
         _neighbour_rows(builder, problem, var)
-    # CP-SAT searches from the hint and proved more in the benchmarks; it needs
-    # integer variables, so a soft band's continuous slacks go to HiGHS.
-    solver: Solver = options.solver or ("highs" if problem.penalty is not None else "cp-sat")
+    # Measured in benchmarks/bench_grids.py: on a jurisdiction's few dozen cells
+    # CP-SAT, searching from the hint, finds and proves more; on hundreds of cells
+    # HiGHS's LP bound pays off. CP-SAT needs integer variables, so a soft band's
+    # continuous slacks go to HiGHS.
+    large = problem.n > ASSIGNMENT_CP_SAT_CELLS or problem.penalty is not None
+    solver: Solver = options.solver or ("highs" if large else "cp-sat")
     best = start.centre if start is not None else None
     best_cost = start.objective if start is not None else math.inf
     bound, solved = -math.inf, False
+    if solver == "cp-sat":  # the LP bound holds whatever CP-SAT proves in time (HiGHS solves it at its root)
+        mip = builder.build()
+        relaxed = solve_mip(replace(mip, integer=np.zeros_like(mip.integer)), "highs", _limited(options, deadline))
+        if relaxed.status == "infeasible":
+            return _infeasible("assignment", time.perf_counter() - began)
+        bound = relaxed.bound if relaxed.status == "optimal" else -math.inf
     build_time = time.perf_counter() - began
     while True:
         mip = builder.build()
