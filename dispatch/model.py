@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -32,6 +32,7 @@ __all__ = [
     "Indicators",
     "Partner",
     "Point",
+    "Queue",
     "Station",
     "StationKind",
     "Unit",
@@ -53,6 +54,11 @@ Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 """A user-chosen identifier: a non-empty string."""
 
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+Queue = Literal["infinite", "loss"]
+"""What happens to a call no unit may take: it waits (``"infinite"``) or is lost
+(``"loss"``); the dispatcher, the simulator and the hypercube model take the same
+values."""
 
 
 def describe_validation_error(owner: str, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[str]:

@@ -10,19 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from ..model import Queue as Queue
 
 __all__ = ["TARGETS", "TIME_METRICS", "Estimate", "Queue", "estimate", "label", "response_metrics", "within"]
 
 TARGETS = (900.0, 1_800.0)
 """Response-time targets (seconds) reported by default: 15 and 30 minutes."""
-
-Queue = Literal["infinite", "loss"]
-"""What happens to a call no unit may take: it waits (``"infinite"``) or is lost
-(``"loss"``); the simulator and the hypercube model take the same values."""
 
 TIME_METRICS = frozenset({"mean", "p50", "p90", "p95", "mean_travel", "mean_wait"})
 """Metrics measured in seconds; the others are shares in [0, 1]."""
