@@ -7,7 +7,8 @@ numbers).
 
 A unit is sent by the dispatcher, drives (its ETA), works on scene (the call's
 service time), then drives home, dispatchable on the way. With ``queue="loss"``
-a call that no unit can take is lost instead of waiting (a loss system).
+the dispatcher loses a call that no unit can take instead of letting it wait (a
+loss system), a call dropped by a pre-empted unit included.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pydantic import Field, model_validator
 from ..district import District
 from ..errors import InputError
 from ..model import Frozen, Incident
-from ..operate.decision import Decision
+from ..operate.decision import Decision, Reason
 from ..operate.dispatcher import Dispatcher
 from ..operate.policies import ClusterFirst, NearestFree, OwnStation, Policy
 from ..operate.travel import TravelTables
@@ -199,7 +200,7 @@ def _incident(stream: IncidentStream, k: int) -> Incident:
     )
 
 
-def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float, queue: Queue) -> Records:
+def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float) -> Records:
     n = len(stream)
     district = dispatcher.district
     n_units = len(district.units)
@@ -219,19 +220,17 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float, queue: 
 
     def record(decisions: list[Decision]) -> None:
         nonlocal preempted
-        for d in decisions:
+        for d in (step for decision in decisions for step in decision.cascade):
             k = int(d.incident[1:])
             home[k] = post_index[d.home]
+            lost[k] = d.reason is Reason.LOST
             if d.unit is None:
-                if queue == "loss":
-                    dispatcher.cancel(d.incident)
-                    lost[k] = True
                 continue
             u = unit_index[d.unit]
-            if d.preempted is not None:  # the unit drops a less urgent call, which waits again
+            if d.preempted is not None:  # the unit drops a less urgent call: its fate is the next step
                 preempted += 1
                 bumped = int(d.preempted[1:])
-                dispatch_time[bumped], unit_of[bumped], post_of[bumped] = np.nan, -1, -1
+                dispatch_time[bumped], unit_of[bumped], post_of[bumped], reason[bumped] = np.nan, -1, -1, ""
             else:
                 since[u] = d.time
             version[u] += 1
@@ -327,11 +326,17 @@ def simulate(
             else model.incidents(district, params.horizon, np.random.SeedSequence(params.seed, spawn_key=(r,)))
         )
         dispatcher = Dispatcher(
-            district, plan, policy, turnout=params.turnout, preemption=params.preemption, tables=tables
+            district,
+            plan,
+            policy,
+            turnout=params.turnout,
+            preemption=params.preemption,
+            queue=params.queue,
+            tables=tables,
         )
         tables = dispatcher.tables
         tables.warm(district.village_nodes)
-        runs.append(_run(dispatcher, stream, params.horizon, params.queue))
+        runs.append(_run(dispatcher, stream, params.horizon))
         tracker.advance()
     return SimulationResult(tuple(runs), district.unit_ids, district.post_ids, params.confidence)
 

@@ -29,6 +29,7 @@ class Reason(str, Enum):
     DISTRICT = "nearest free in the district"
     PARTNER = "partner across the border"
     QUEUED = "queued"
+    LOST = "lost"
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,13 @@ class Pool:
 class Decision:
     """What the dispatcher did with an incident.
 
-    ``unit`` is ``None`` when the incident was queued. ``eta`` counts seconds from
-    ``time`` to arrival, turnout included. ``route`` holds road node indices
-    (``roads.labels[route]`` gives the graph's labels), ``start_xy`` is where the
-    unit was when sent and ``route_xy`` the coordinates it drives through.
+    ``unit`` is ``None`` when the incident was queued or lost. ``eta`` counts
+    seconds from ``time`` to arrival, turnout included. ``route`` holds road node
+    indices (``roads.labels[route]`` gives the graph's labels), ``start_xy`` is
+    where the unit was when sent and ``route_xy`` the coordinates it drives
+    through. A unit diverted from a less urgent incident names it in
+    ``preempted``, and ``displaced`` tells what became of it: sent another unit
+    at once, queued, or lost.
     """
 
     incident: str
@@ -87,8 +91,14 @@ class Decision:
     route: NDArray[np.int64]
     start_xy: NDArray[np.float64] | None
     preempted: str | None = None
+    displaced: Decision | None = None
     pool: Pool | None = field(default=None, repr=False, compare=False)
     node_xy: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def cascade(self) -> tuple[Decision, ...]:
+        """This decision, then those made in turn for the incidents it pre-empted."""
+        return (self, *self.displaced.cascade) if self.displaced is not None else (self,)
 
     @property
     def route_xy(self) -> NDArray[np.float64]:
@@ -160,8 +170,9 @@ class Explainer:
             node_xy=self.board.tables.roads.xy,
         )
 
-    def queued(self, incident: Incident, home: int, target: int, now: float) -> Decision:
-        """No unit may answer ``incident``: it waits."""
+    def unserved(self, incident: Incident, home: int, target: int, now: float, reason: Reason) -> Decision:
+        """No unit may answer ``incident``: it waits (``reason`` queued) or is lost."""
+        fate = "the call waits in the queue" if reason == Reason.QUEUED else "the call is lost (a loss system)"
         return Decision(
             incident=incident.id,
             time=now,
@@ -170,8 +181,8 @@ class Explainer:
             unit=None,
             post=None,
             eta=math.inf,
-            reason=Reason.QUEUED,
-            explanation=f"no free unit may answer: {self.own_units(home, target, now)}; the call waits in the queue",
+            reason=reason,
+            explanation=f"no free unit may answer: {self.own_units(home, target, now)}; {fate}",
             route=np.zeros(0, dtype=np.int64),
             start_xy=None,
         )

@@ -67,15 +67,25 @@ class Selector:
     def choose_many(
         self, priorities: Sequence[int], located: Sequence[tuple[int, int]], now: float
     ) -> tuple[dict[int, int], NDArray[np.float64]]:
-        """Units for several calls at once, minimising the total priority-weighted
-        ETA (weight ``1 / priority``) over every free unit each call's policy
-        allows: call row -> unit, and the ETA matrix."""
+        """Units for several calls at once, the most urgent calls first: the calls
+        of each priority get as many of the free units left as they can, with the
+        least total ETA (every free unit a call's policy allows, at its true ETA).
+        Returns call row -> unit, and the ETA matrix."""
         from scipy.optimize import linear_sum_assignment  # imported on first use: it is slow to import
 
         free = self.board.free()
-        etas = np.array([self.board.etas(target, self.allowed(home) & free, now) for target, home in located])
-        costs = etas / np.asarray(priorities, dtype=np.float64)[:, None]
-        finite = np.isfinite(costs)
-        big = 1.0 + 2.0 * float(costs[finite].sum()) if finite.any() else 1.0
-        rows, cols = linear_sum_assignment(np.where(finite, costs, big))
-        return {int(r): int(c) for r, c in zip(rows, cols) if finite[r, c]}, etas
+        etas = np.array([self.board.etas(t, self.allowed(home) & free, now, complete=True) for t, home in located])
+        urgency = np.asarray(priorities)
+        chosen: dict[int, int] = {}
+        for priority in np.unique(urgency):
+            rows = np.flatnonzero(urgency == priority)
+            costs = np.where(free, etas[rows], np.inf)
+            finite = np.isfinite(costs)
+            # A missing pair costs more than every real one together: as many calls as
+            # possible get a unit, then the least total ETA.
+            big = 1.0 + 2.0 * float(costs[finite].sum())
+            for r, u in zip(*linear_sum_assignment(np.where(finite, costs, big))):
+                if finite[r, u]:
+                    chosen[int(rows[r])] = int(u)
+                    free[u] = False
+        return chosen, etas

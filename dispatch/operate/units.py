@@ -111,9 +111,15 @@ class StatusBoard:
 
     # ------------------------------------------------------------------ ETAs
 
-    def etas(self, target: int, allowed: NDArray[np.bool_], now: float) -> NDArray[np.float64]:
+    def etas(
+        self, target: int, allowed: NDArray[np.bool_], now: float, *, complete: bool = False
+    ) -> NDArray[np.float64]:
         """ETA (seconds from ``now``) of each allowed unit to ``target`` (``inf`` for
-        the rest)."""
+        the rest).
+
+        Only the nearest unit's ETA is sure to be exact: units on the road that
+        cannot beat the best bound may be left at ``inf``, unless ``complete``.
+        """
         eta = np.full(len(self.status), np.inf)
         idle = allowed & (self.status == AVAILABLE)
         eta[idle] = self.turnout + self.tables.post_times[self.unit_post[idle], target]
@@ -127,7 +133,8 @@ class StatusBoard:
         left = np.array([leg.end - now for leg in legs if leg is not None])
         posts = self.unit_post[on_road[returning]]
         via_home = np.maximum(left[returning], 0.0) + self.tables.post_times[posts, target]
-        tree = self.tables.towards(target, limit=float(min(eta.min(), via_home.min(initial=math.inf))))
+        bound = math.inf if complete else float(min(eta.min(), via_home.min(initial=math.inf)))
+        tree = self.tables.towards(target, limit=bound)
         for u, leg in zip(on_road.tolist(), legs):
             assert leg is not None
             k, remaining = leg.next_stop(now)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 
 import networkx as nx
@@ -10,7 +9,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from dispatch import (
     ClusterParams,
@@ -24,11 +22,9 @@ from dispatch import (
     Village,
     cluster,
 )
-from dispatch.datasets import demo_district
 from dispatch.network.convert import from_edges, to_networkx
 from dispatch.operate import Dispatcher, Reason
 from dispatch.operate.policies import ClusterFirst, NearestFree, OwnStation
-from dispatch.plan import ClusterPlan
 
 
 def random_district(seed: int, n_nodes: int = 30, n_stations: int = 4) -> District:
@@ -103,107 +99,6 @@ def test_the_chosen_unit_is_the_free_unit_with_the_least_eta(seed: int, calls: l
                 now = dispatcher.now
                 dispatcher.clear(state.unit, now + data.draw(st.floats(0, 600)))
                 now = dispatcher.now
-
-
-class DispatcherMachine(RuleBasedStateMachine):
-    """Random operations, valid and not, on the demo county's dispatcher."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls = 0
-        self.served: dict[str, str] = {}  # incident -> unit
-
-    @initialize(policy=st.sampled_from(["own", "nearest", "cluster"]), preemption=st.booleans())
-    def start(self, policy: str, preemption: bool) -> None:
-        district, plan = demo_and_plan()
-        chosen = {"own": OwnStation(mutual_aid=True), "nearest": NearestFree(), "cluster": ClusterFirst()}[policy]
-        self.dispatcher = Dispatcher(district, plan, chosen, preemption=preemption)
-        self.villages = [v.id for v in district.villages]
-
-    def record(self, decisions: list) -> None:  # type: ignore[type-arg]
-        for d in decisions:
-            assert d.unit is not None
-            assert d.incident not in self.served, "an incident served twice"
-            self.served[d.incident] = d.unit
-
-    @rule(village=st.integers(0, 319), priority=st.integers(1, 3), wait=st.floats(0, 600))
-    def call(self, village: int, priority: int, wait: float) -> None:
-        self.calls += 1
-        before = {s.unit: s.status for s in self.dispatcher.units}
-        incident = Incident(
-            id=f"c{self.calls}",
-            village=self.villages[village],
-            priority=priority,
-            time=self.dispatcher.now + wait,
-        )
-        decision = self.dispatcher.dispatch(incident)
-        if decision.unit is not None:
-            assert before[decision.unit] in (UnitStatus.AVAILABLE, UnitStatus.RETURNING) or decision.preempted
-            if decision.preempted:
-                self.served.pop(decision.preempted)
-            self.record([decision])
-
-    @precondition(lambda self: hasattr(self, "dispatcher"))
-    @rule(
-        pick=st.integers(0, 45),
-        wait=st.floats(0, 1_800),
-        action=st.sampled_from(["arrive", "clear", "home", "off", "on"]),
-    )
-    def progress(self, pick: int, wait: float, action: str) -> None:
-        state = self.dispatcher.units[pick % len(self.dispatcher.units)]
-        at = self.dispatcher.now + wait
-        valid = {
-            "arrive": state.status == UnitStatus.DISPATCHED,
-            "clear": state.status == UnitStatus.ON_SCENE,
-            "home": state.status == UnitStatus.RETURNING,
-            "off": state.status in (UnitStatus.AVAILABLE, UnitStatus.RETURNING),
-            "on": state.status == UnitStatus.OUT_OF_SERVICE,
-        }[action]
-        method = {
-            "arrive": self.dispatcher.arrive,
-            "clear": self.dispatcher.clear,
-            "home": self.dispatcher.return_home,
-            "off": self.dispatcher.out_of_service,
-            "on": self.dispatcher.back_in_service,
-        }[action]
-        if not valid:
-            with pytest.raises(InputError, match=f"unit {state.unit!r}"):
-                method(state.unit, at)
-            return
-        if action == "clear":
-            self.served.pop(state.incident)  # type: ignore[arg-type]
-        decisions = method(state.unit, at)
-        self.record(decisions or [])
-
-    @invariant()
-    def every_unit_is_in_one_place_and_every_call_served_or_queued_once(self) -> None:
-        if not hasattr(self, "dispatcher"):
-            return
-        units = self.dispatcher.units
-        busy = [s.incident for s in units if s.incident is not None]
-        assert len(busy) == len(set(busy)), "two units on one incident"
-        for s in units:
-            assert (s.incident is not None) == (s.status in (UnitStatus.DISPATCHED, UnitStatus.ON_SCENE))
-            if s.incident is not None:
-                assert self.served[s.incident] == s.unit
-        queued = [i.id for i in self.dispatcher.queue]
-        assert len(queued) == len(set(queued)), "an incident queued twice"
-        assert not set(queued) & set(busy), "an incident both queued and served"
-        assert set(busy) == set(self.served)
-
-
-@functools.cache
-def demo_and_plan() -> tuple[District, ClusterPlan]:
-    """The demo county and its plan, built once for every machine run."""
-    district = demo_district()
-    return district, cluster(district)
-
-
-DispatcherMachine.TestCase.settings = settings(
-    max_examples=25, stateful_step_count=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-
-test_state_invariants_hold_under_random_operations = DispatcherMachine.TestCase
 
 
 # ---------------------------------------------------------------------- joint assignment
