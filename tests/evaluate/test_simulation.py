@@ -18,7 +18,7 @@ from dispatch import (
     Village,
     cluster,
 )
-from dispatch.evaluate.demand import SECONDS_PER_YEAR, DemandParams, ServiceParams
+from dispatch.evaluate.demand import SECONDS_PER_YEAR, DemandParams, IncidentStream, ServiceParams
 from dispatch.evaluate.queueing import district_hypercube
 from dispatch.evaluate.simulation import SimulationParams, compare, simulate
 from dispatch.network.convert import from_edges
@@ -142,3 +142,27 @@ def test_simulation_agrees_with_the_exact_hypercube(n_units: int, queue: str) ->
     assert share.low <= model.p_all_busy <= share.high
     if queue == "loss":
         assert metrics["mean_travel"].low <= model.mean_travel <= metrics["mean_travel"].high
+
+
+@pytest.mark.parametrize(("queue", "lost"), [("loss", True), ("infinite", False)])
+def test_a_call_a_preempted_unit_drops_is_lost_in_a_loss_system(tiny: District, queue: str, lost: bool) -> None:
+    """A routine call from Zhuoshui town, then an urgent one from Yantang that
+    diverts Zhuoshui's only unit (Zhuoshui's own units only, preemption on). In a
+    loss system the routine call is lost, never served later; with a queue it
+    waits and is served once the unit is done."""
+    calls = IncidentStream(
+        village_ids=tiny.village_ids,
+        time=np.array([0.0, 30.0]),
+        village=np.array([tiny.village_ids.index("zhuoshui-town"), tiny.village_ids.index("yantang")]),
+        priority=np.array([3, 1]),
+        service=np.array([600.0, 600.0]),
+    )
+    params = SimulationParams(horizon=86_400.0, preemption=True, queue=queue)  # type: ignore[arg-type]
+    run = simulate(tiny, None, OwnStation(), params=params, incidents=calls).runs[0]
+    assert run.preempted == 1
+    assert run.lost.tolist() == [lost, False]
+    assert (run.unit[0] >= 0) is not lost and run.unit[1] == tiny.unit_index["zhuoshui-1"]
+    if lost:
+        assert np.isnan(run.dispatch[0]) and run.reason[0] == ""
+    else:  # served once the urgent call is done: after its arrival and 600 s on scene
+        assert run.dispatch[0] == run.clear[1]
