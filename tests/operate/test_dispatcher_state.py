@@ -356,7 +356,7 @@ def drive(operations: int, seed: int) -> Counter[str]:
 
 
 def test_random_operations_keep_every_promise_in_every_setting() -> None:
-    tally = drive(6_400, seed=1)
+    tally = drive(3_200, seed=1)
     for outcome in ("sent", "queued", "lost", "preempted", "refused", "cancelled", "call many", "clear", "on"):
         assert tally[outcome] > 0, outcome
 
