@@ -46,10 +46,10 @@ def _output(*suffixes: str) -> Callable[[str], str]:
         if not text.strip():
             raise argparse.ArgumentTypeError("give a file name (got an empty one)")
         path = Path(text)
-        if suffixes and path.suffix.lower() not in suffixes:
-            raise argparse.ArgumentTypeError(f"{text!r} must end in {' or '.join(suffixes)}")
         if path.is_dir():
             raise argparse.ArgumentTypeError(f"{text!r} is a folder; give a file name")
+        if suffixes and path.suffix.lower() not in suffixes:
+            raise argparse.ArgumentTypeError(f"{text!r} must end in {' or '.join(suffixes)}")
         folder = next((p for p in (path.parent, *path.parent.parents) if p.exists()), Path("."))
         if not folder.is_dir():
             raise argparse.ArgumentTypeError(f"cannot write {text!r}: {str(folder)!r} is a file, not a folder")

@@ -12,7 +12,15 @@ import pytest
 from dispatch.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "scenarios"
-SHORT = "simulation: {horizon_days: 20, replications: 2, seed: 5}\n"
+SHORT = "simulation: {horizon_days: 20, replications: 3, seed: 5}\n"
+
+
+@pytest.fixture(autouse=True)
+def english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands speak the locale's language unless told: English here."""
+    for variable in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
 
 @pytest.fixture
@@ -27,17 +35,36 @@ def test_dispatch_demo_runs_end_to_end_and_writes_its_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     report = tmp_path / "demo.html"
-    assert main(["demo", "--report", str(report), "--replications", "2"]) == 0
+    assert main(["demo", "--lang", "en", "--report", str(report)]) == 0
     out = capsys.readouterr().out
     for expected in (
         "Synthetic mountain county (demo)",
         "First-due areas",
-        "9 central, 10 base, 6 border",
+        "9 central",
         "Before and after the reform",
+        "365 simulated days x 3 replications, seed 2023",
         "report written to",
     ):
         assert expected in out
-    assert report.read_text().count("data:image/png;base64,") == 2
+    assert report.read_text().count("data:image/png;base64,") == 3
+
+
+@pytest.mark.slow
+def test_the_readme_shows_the_figures_dispatch_demo_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--lang", "en", "--markdown"]) == 0
+    block = capsys.readouterr().out.strip()
+    readme = (EXAMPLES.parents[1] / "README.md").read_text(encoding="utf-8")
+    committed = readme.split("<!-- demo figures: begin -->")[1].split("<!-- demo figures: end -->")[0]
+    assert committed.strip() == block
+
+
+def test_dispatch_demo_runs_the_example_scenario() -> None:
+    from importlib.resources import files
+
+    from dispatch.experiment.scenario import load_scenario
+
+    bundled = load_scenario(str(files("dispatch") / "scenarios" / "demo.json"))
+    assert bundled == load_scenario(EXAMPLES / "demo.yaml")
 
 
 def test_python_dash_m_dispatch_runs_the_command_line() -> None:
@@ -64,13 +91,14 @@ def test_simulate_and_compare_write_results_and_a_report(
     scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["simulate", str(scenario), "--json", str(tmp_path / "sim.json")]) == 0
-    assert json.loads((tmp_path / "sim.json").read_text())["replications"] == 2
+    assert json.loads((tmp_path / "sim.json").read_text())["replications"] == 3
     report = tmp_path / "report.html"
-    assert main(["compare", str(scenario), "--report", str(report)]) == 0
+    assert main(["compare", str(scenario), "--lang", "zh", "--report", str(report)]) == 0
     out = capsys.readouterr().out
-    assert "Before and after the reform" in out
+    assert "改革前后对比" in out and "平均响应时间" in out
     html = report.read_text()
-    assert html.count("data:image/png;base64,") == 2 and "Stations:" in html and "Clusters after the reform" in html
+    assert html.count("data:image/png;base64,") == 3 and '<html lang="zh-CN">' in html
+    assert "@font-face{font-family:'Noto Sans SC'" in html and "各派出所" in html
 
 
 @pytest.mark.parametrize(
@@ -94,7 +122,7 @@ def test_bad_scenarios_exit_with_2_and_name_the_problem(
     path.write_text(text)
     assert main(["plan", str(path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("dispatch: error:")
+    assert err.splitlines()[-1].startswith("dispatch: error:") or "\ndispatch: error:" in err
     assert pytest.importorskip("re").search(message, err)
 
 
@@ -112,11 +140,80 @@ def test_unknown_commands_and_missing_arguments_exit_with_2() -> None:
         assert caught.value.code == 2
 
 
-def test_other_failures_exit_with_1(scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_other_failures_exit_with_1_and_debug_shows_the_traceback(
+    scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dispatch.plan.clustering
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("solver crashed")
+
+    monkeypatch.setattr(dispatch.plan.clustering, "cluster", broken)
+    assert main(["plan", str(scenario)]) == 1
+    err = capsys.readouterr().err
+    assert "dispatch: failed: RuntimeError: solver crashed" in err and "--debug" in err
+    assert main(["plan", str(scenario), "--debug"]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["plan", "{scenario}", "--json", "{blocker}/plan.json"], "is a file, not a folder"),  # inside a file
+        (["plan", "{scenario}", "--json", ""], "give a file name"),  # empty name
+        (["plan", "{scenario}", "--json", "{tmp}"], "is a folder"),  # a folder
+        (["plan", "{scenario}", "--out", "{tmp}/plan.txt"], "must end in .gpkg or .geojson or .shp or .xlsx"),
+        (["compare", "{scenario}", "--report", "{tmp}/report.pdf"], "must end in .html"),  # wrong type
+        (["simulate", "{scenario}", "--calls", "{tmp}/calls.json"], "must end in .csv or .xlsx"),
+        (["sweep", "{scenario}", "--workers", "0"], "must be at least 1, got 0"),  # no workers
+        (["sweep", "{scenario}", "--workers", "two"], "must be a whole number"),
+        (["demo", "--lang", "fr"], "invalid choice: 'fr'"),  # unknown language
+    ],
+)
+def test_bad_options_exit_with_2_before_any_work(
+    scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    assert main(["plan", str(scenario), "--json", str(blocker / "plan.json")]) == 1  # cannot write inside a file
-    assert capsys.readouterr().err.startswith("dispatch: failed:")
+    filled = [a.format(scenario=scenario, blocker=blocker, tmp=tmp_path) for a in argv]
+    with pytest.raises(SystemExit) as caught:
+        main(filled)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "scenario.yaml"]  # nothing written
+
+
+def test_version_prints_the_distribution_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out.strip() == f"dispatch (central-dispatch) {version('central-dispatch')}"
+
+
+def test_plan_speaks_chinese_and_writes_a_geopackage(
+    scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pyogrio = pytest.importorskip("pyogrio")
+    out = tmp_path / "plan.gpkg"
+    assert main(["plan", str(scenario), "--lang", "zh", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "中心所 9 个" in captured.out and "正在求解中心所片区方案" in captured.err
+    assert len(pyogrio.read_dataframe(out, layer="stations")) == 25
+
+
+def test_quiet_shows_no_progress_and_logs_get_plain_lines(
+    scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", str(scenario), "--quiet", "--lang", "en"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and "mean response (min)" in captured.out
+    assert main(["simulate", str(scenario), "--lang", "en", "--villages", str(tmp_path / "v.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err and "simulating ClusterFirst: 3/3 (100 %)" in err  # stderr is no terminal here
+    assert (tmp_path / "v.csv").read_text(encoding="utf-8-sig").startswith("village,name,station")
 
 
 def test_a_corrupt_results_database_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -70,20 +70,23 @@ class HtmlReport:
 
     def write(self, path: str | Path) -> Path:
         """Write the page to ``path`` (atomically)."""
+        from .plot import font_face
+
         path = Path(path)
         lang = "zh-CN" if self.language == "zh" else "en"
+        body = f"<h1>{html.escape(self.title)}</h1>" + "\n".join(self._parts)
         with atomic_write(path) as f:
             f.write(
                 f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f"<title>{html.escape(self.title)}</title><style>{STYLE}</style></head><body>"
-                f"<h1>{html.escape(self.title)}</h1>" + "\n".join(self._parts) + "</body></html>\n"
+                f"<title>{html.escape(self.title)}</title><style>{font_face(body)}{STYLE}</style></head>"
+                f"<body>{body}</body></html>\n"
             )
         return path
 
 
 STYLE = (
-    "body{font-family:system-ui,'Noto Sans SC','Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;"
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans SC',sans-serif;"
     "max-width:1100px;margin:2em auto;color:#222;padding:0 1em;line-height:1.5}"
     "p.verdict{font-size:1.3em;font-weight:600;background:#eef4fb;border-left:6px solid #1f3b8c;padding:0.7em 1em}"
     "table{border-collapse:collapse;margin:1em 0;font-size:0.9em}caption{text-align:left;font-weight:600;"

@@ -171,9 +171,9 @@ def plan_table(district: District, plan: ClusterPlan, language: Language = "en")
 
 def plan_summary(plan: ClusterPlan, language: Language = "en") -> str:
     """Counts by kind, the solver's verdict and the mean travel, a line each."""
-    counts = _counts([k.value for k in plan.kinds.values()], language)
     if not _zh(language):
         return plan.summary()
+    counts = "，".join(f"{term(kind, language)} {n} 个" for kind, n in plan.counts().items())
     status = {"optimal": "已证明最优", "feasible": "可行解（未证明最优）", "infeasible": "无可行解"}[plan.status]
     gap = "" if plan.status == "optimal" or math.isnan(plan.gap) else f"，差距 {plan.gap:.2%}"
     return (
