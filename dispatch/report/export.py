@@ -136,21 +136,20 @@ def _write_ogr(path: Path, name: str, layer: Layer, crs: str | None, driver: str
 def export_plan(district: District, plan: ClusterPlan, path: str | Path) -> Path:
     """Write the plan's stations, links and cluster areas (see :func:`plan_layers`).
 
-        By suffix: ``.gpkg`` (three layers), ``.geojson`` (one collection; each
-        feature's ``layer`` says which), ``.shp`` (``NAME.shp`` for stations,
-        ``NAME_links.shp`` and ``NAME_clusters.shp``, each with a UTF-8 ``.cpg``) or
-        ``.xlsx`` (a sheet a layer, coordinates as x, y or WKT).
+    By suffix: ``.gpkg`` (three layers), ``.geojson`` (one collection; each
+    feature's ``layer`` says which), ``.shp`` (``NAME.shp`` for stations,
+    ``NAME_links.shp`` and ``NAME_clusters.shp``, each with a UTF-8 ``.cpg``) or
+    ``.xlsx`` (a sheet a layer, coordinates as x, y or WKT).
 
-        Examples
-        --------
-        >>> import tempfile
-    import warnings
-        >>> from dispatch import cluster
-        >>> from dispatch.datasets import zhuoshui_shuishi
-        >>> case = zhuoshui_shuishi()
-        >>> path = export_plan(case, cluster(case), Path(tempfile.mkdtemp()) / "plan.geojson")
-        >>> [f["properties"]["kind"] for f in json.loads(path.read_text())["features"]][:2]
-        ['central', 'base']
+    Examples
+    --------
+    >>> import tempfile
+    >>> from dispatch import cluster
+    >>> from dispatch.datasets import zhuoshui_shuishi
+    >>> case = zhuoshui_shuishi()
+    >>> path = export_plan(case, cluster(case), Path(tempfile.mkdtemp()) / "plan.geojson")
+    >>> [f["properties"]["kind"] for f in json.loads(path.read_text())["features"]][:2]
+    ['central', 'base']
     """
     path = _checked(path, PLAN_SUFFIXES)
     layers = {name: layer for name, layer in plan_layers(district, plan).items() if layer[1]}
@@ -225,19 +224,18 @@ CALL_COLUMNS = (
 
 def export_calls(district: District, result: SimulationResult, path: str | Path) -> Path:
     """Write every simulated call, a row each (columns :data:`CALL_COLUMNS`):
-        which village called, which unit of which station went, when, and why.
+    which village called, which unit of which station went, when, and why.
 
-        Examples
-        --------
-        >>> import tempfile
-    import warnings
-        >>> from dispatch.datasets import zhuoshui_shuishi
-        >>> from dispatch.evaluate.simulation import SimulationParams, simulate
-        >>> case = zhuoshui_shuishi()
-        >>> result = simulate(case, params=SimulationParams(horizon=5 * 86_400.0, seed=1))
-        >>> path = export_calls(case, result, Path(tempfile.mkdtemp()) / "calls.csv")
-        >>> path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")[:4]
-        ['replication', 'call', 'village', 'village_name']
+    Examples
+    --------
+    >>> import tempfile
+    >>> from dispatch.datasets import zhuoshui_shuishi
+    >>> from dispatch.evaluate.simulation import SimulationParams, simulate
+    >>> case = zhuoshui_shuishi()
+    >>> result = simulate(case, params=SimulationParams(horizon=5 * 86_400.0, seed=1))
+    >>> path = export_calls(case, result, Path(tempfile.mkdtemp()) / "calls.csv")
+    >>> path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")[:4]
+    ['replication', 'call', 'village', 'village_name']
     """
     path = _checked(path, TABLE_SUFFIXES)
     villages = district.villages
@@ -274,20 +272,20 @@ def export_villages(
     district: District, results: Mapping[str, SimulationResult], path: str | Path, targets: Sequence[float] = TARGETS
 ) -> Path:
     """Write each village's calls a year and response (mean and Harrell-Davis p90
-        in seconds, share within each target) for each named result, a column group
-        each (``before_mean``, ``after_mean``, ...; no prefix for the name ``""``).
+    in seconds, share within each target) for each named result, a column group
+    each (``before_mean``, ``after_mean``, ...; no prefix for the name ``""``).
 
-        Examples
-        --------
-        >>> import tempfile
-    import warnings
-        >>> from dispatch.datasets import zhuoshui_shuishi
-        >>> from dispatch.evaluate.simulation import SimulationParams, simulate
-        >>> case = zhuoshui_shuishi()
-        >>> result = simulate(case, params=SimulationParams(horizon=30 * 86_400.0, seed=1))
-        >>> path = export_villages(case, {"": result}, Path(tempfile.mkdtemp()) / "villages.csv")
-        >>> path.read_text(encoding="utf-8-sig").splitlines()[0]
-        'village,name,station,population,calls_a_year,mean,p90,within_900,within_1800'
+    Examples
+    --------
+    >>> import tempfile
+    >>> from dispatch import cluster, compare
+    >>> from dispatch.datasets import zhuoshui_shuishi
+    >>> from dispatch.evaluate.simulation import SimulationParams
+    >>> case = zhuoshui_shuishi()
+    >>> both = compare(case, cluster(case), params=SimulationParams(horizon=30 * 86_400.0, replications=3))
+    >>> path = export_villages(case, {"": both.after}, Path(tempfile.mkdtemp()) / "villages.csv")
+    >>> path.read_text(encoding="utf-8-sig").splitlines()[0]
+    'village,name,station,population,calls_a_year,mean,p90,within_900,within_1800'
     """
     path = _checked(path, TABLE_SUFFIXES)
     columns = ["village", "name", "station", "population"]

@@ -79,7 +79,7 @@ class HtmlReport:
             f.write(
                 f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f"<title>{html.escape(self.title)}</title><style>{font_face(body)}{STYLE}</style></head>"
+                f"<title>{html.escape(self.title)}</title><style>{STYLE}{font_face(body)}</style></head>"
                 f"<body>{body}</body></html>\n"
             )
         return path

@@ -94,17 +94,17 @@ def _cjk_family() -> str:
 
 
 def font_face(text: str) -> str:
-    """A CSS ``@font-face`` rule embedding Noto Sans SC cut down to the characters
-    of ``text`` (as WOFF), so that a page shows its Chinese on a machine with no
-    Chinese font, offline; ``""`` when ``text`` has no character beyond Latin-1.
+    """CSS embedding Noto Sans SC cut down to the characters of ``text`` (as
+    WOFF) as the page's font, so that a page shows its Chinese on a machine with
+    no Chinese font, offline; ``""`` when ``text`` has no character beyond
+    Latin-1.
 
     Examples
     --------
     >>> font_face("abc"), font_face("中心所")[:40]
     ('', "@font-face{font-family:'Noto Sans SC';s")
     """
-    wide = {c for c in text if ord(c) > 0xFF}
-    if not wide:
+    if all(ord(c) <= 0xFF for c in text):
         return ""
     _cjk_family()
     from fontTools import subset
@@ -115,12 +115,17 @@ def font_face(text: str) -> str:
     options.layout_features = ["*"]
     font = subset.load_font(str(sans_path()), options)
     cutter = subset.Subsetter(options)
-    cutter.populate(text="".join(sorted(wide | {chr(c) for c in range(0x20, 0x7F)})))
+    cutter.populate(text="".join(sorted({c for c in text if c.isprintable()})))
     cutter.subset(font)
     buffer = io.BytesIO()
     subset.save_font(font, buffer, options)
     data = base64.b64encode(buffer.getvalue()).decode()
-    return f"@font-face{{font-family:'Noto Sans SC';src:url(data:font/woff;base64,{data}) format('woff')}}"
+    # The embedded font comes first: Chromium draws whole runs as boxes when a
+    # system font before it lacks their Chinese characters.
+    return (
+        f"@font-face{{font-family:'Noto Sans SC';src:url(data:font/woff;base64,{data}) format('woff')}}"
+        "body{font-family:'Noto Sans SC',system-ui,sans-serif}"
+    )
 
 
 @contextmanager

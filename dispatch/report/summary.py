@@ -124,49 +124,26 @@ def first_due_table(district: District, language: Language = "en") -> Table:
 
 
 def plan_table(district: District, plan: ClusterPlan, language: Language = "en") -> Table:
-    """One row a cluster (and a row a border station), stations by name."""
+    """The plan's table (:meth:`ClusterPlan.table`) with stations by name and the
+    words in ``language``."""
     names = _names(district)
+    joiner = "、" if _zh(language) else ", "
+    table = plan.table()
     rows: list[tuple[Any, ...]] = [
-        (
-            names[c.central],
-            "、".join(names[b] for b in c.bases) if _zh(language) else ", ".join(names[b] for b in c.bases),
-            c.strength,
-            c.workload,
-            c.balance,
-            c.mean_link_time / 60,
-            c.worst_link_time / 60,
-            c.mean_travel / 60,
-        )
-        for c in plan.clusters
+        (names[c.central], joiner.join(names[b] for b in c.bases), *row[2:])
+        for c, row in zip(plan.clusters, table.rows)
     ]
-    for g in plan.border:
-        partners = ", ".join(names.get(p, p) for p in g.partners)
+    for g, row in zip(plan.border, table.rows[len(plan.clusters) :]):
+        partners = joiner.join(names.get(p, p) for p in g.partners)
         if g.cluster:
             partners += f"；属 {names[g.cluster]} 片区" if _zh(language) else f"; base of {names[g.cluster]}"
-        rows.append(
-            (f"{names[g.station]} ({term('border', language)})", partners, plan.strengths[g.station], *[None] * 5)
-        )
+        rows.append((f"{names[g.station]} ({term('border', language)})", partners, *row[2:]))
     title = (
         "中心所片区：基础所（或协作所）、警力强度、警情量及中心所出发的道路时间（分钟）"
         if _zh(language)
-        else "Clusters: bases (or partners), strength, workload and road minutes from the central"
+        else table.title
     )
-    columns = (
-        "central",
-        "bases / partners",
-        "strength",
-        "incidents/yr",
-        "balance",
-        "mean link",
-        "worst link",
-        "mean travel",
-    )
-    return Table(
-        title,
-        tuple(term(c, language) for c in columns),
-        tuple(rows),
-        ("", "", ".0f", ",.0f", ".2f", ".1f", ".1f", ".1f"),
-    )
+    return Table(title, tuple(term(c, language) for c in table.columns), tuple(rows), table.formats)
 
 
 def plan_summary(plan: ClusterPlan, language: Language = "en") -> str:
@@ -324,10 +301,11 @@ def village_table(
     calls = np.bincount(np.concatenate([run.village for run in comparison.after.runs]), minlength=n)
     order = [k for k in np.argsort(-np.nan_to_num(after, nan=-1.0)) if not math.isnan(after[k])][:limit]
     names = _names(district)
+    home = district.home_stations
     rows = tuple(
         (
             display_name(district.villages[k].id, district.villages[k].name),
-            names.get(district.villages[k].station or "", district.villages[k].station or ""),
+            names[district.stations[int(home[k])].id],
             calls[k] / len(comparison.after.runs),
             before[k] / 60,
             after[k] / 60,
