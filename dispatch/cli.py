@@ -15,6 +15,7 @@ import json
 import sys
 import tempfile
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from importlib.resources import files
 from pathlib import Path
@@ -348,11 +349,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message: Any, category: type[Warning], *rest: Any, **options: Any) -> None:
+    """Print a warning as one plain line (``dispatch: warning: ...``)."""
+    print(f"dispatch: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return its exit code."""
     args = _parser().parse_args(argv)
     try:
-        args.run(_Run(args))
+        with warnings.catch_warnings():
+            if not args.debug:
+                warnings.showwarning = _show_warning
+            args.run(_Run(args))
     except (InputError, InfeasibleError) as error:
         if args.debug:
             traceback.print_exc()

@@ -223,3 +223,16 @@ def test_a_corrupt_results_database_is_named(tmp_path: Path, capsys: pytest.Capt
     sweep.write_text("base: {simulation: {horizon_days: 1, replications: 1}}\n")
     assert main(["sweep", str(sweep), "--db", str(db)]) == 2  # a corrupt database is bad input, named
     assert "not-a-db.sqlite" in capsys.readouterr().err
+
+
+def test_warnings_are_one_plain_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text("district: {source: demo}\nsimulation: {horizon_days: 5, replications: 2, seed: 5}\n")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")  # the test run turns dispatch warnings into errors; here they show
+        assert main(["simulate", str(path), "--quiet", "--lang", "en"]) == 0
+    err = capsys.readouterr().err
+    assert "dispatch: warning: an interval from 2 replications is not meaningful; run at least 3" in err
+    assert "simulation.py" not in err  # no source lines

@@ -424,7 +424,7 @@ def response_map(
     from matplotlib.colors import BoundaryNorm
 
     fig: Figure
-    fig, axes = plt.subplots(1, 2, figsize=(15, 8), layout="constrained", sharex=True, sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 6.6), layout="constrained", sharex=True, sharey=True)
     xy = np.array([v.location for v in district.villages])
     norm = BoundaryNorm(RESPONSE_BANDS, 256, extend="max")
     cmap = plt.get_cmap("RdYlGn_r")
