@@ -148,8 +148,8 @@ def export_plan(district: District, plan: ClusterPlan, path: str | Path) -> Path
     >>> from dispatch.datasets import zhuoshui_shuishi
     >>> case = zhuoshui_shuishi()
     >>> path = export_plan(case, cluster(case), Path(tempfile.mkdtemp()) / "plan.geojson")
-    >>> [f["properties"]["kind"] for f in json.loads(path.read_text())["features"]][:2]
-    ['central', 'base']
+    >>> [f["properties"].get("kind") for f in json.loads(path.read_text())["features"]]
+    ['central', 'base', None]
     """
     path = _checked(path, PLAN_SUFFIXES)
     layers = {name: layer for name, layer in plan_layers(district, plan).items() if layer[1]}
