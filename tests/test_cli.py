@@ -87,18 +87,45 @@ def test_plan_prints_the_clusters_and_writes_json(
     assert json.loads((tmp_path / "plan.json").read_text())["counts"] == {"central": 9, "base": 10, "border": 6}
 
 
-def test_simulate_and_compare_write_results_and_a_report(
+def test_simulate_and_compare_write_results_calls_and_villages(
     scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["simulate", str(scenario), "--json", str(tmp_path / "sim.json")]) == 0
+    openpyxl = pytest.importorskip("openpyxl")
+    sim = ["simulate", str(scenario), "--json", str(tmp_path / "sim.json"), "--calls", str(tmp_path / "calls.xlsx")]
+    assert main(sim) == 0
     assert json.loads((tmp_path / "sim.json").read_text())["replications"] == 3
-    report = tmp_path / "report.html"
-    assert main(["compare", str(scenario), "--lang", "zh", "--report", str(report)]) == 0
+    assert openpyxl.load_workbook(tmp_path / "calls.xlsx", read_only=True)["calls"].max_row > 100
+    argv = ["compare", str(scenario), "--lang", "zh", "--json", str(tmp_path / "cmp.json")]
+    argv += ["--calls", str(tmp_path / "calls.csv"), "--villages", str(tmp_path / "villages.csv")]
+    assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "改革前后对比" in out and "平均响应时间" in out
+    assert "改革前后对比" in out and "平均响应时间" in out and "最慢的片区是" in out
+    assert set(json.loads((tmp_path / "cmp.json").read_text())) == {"before", "after", "difference"}
+    assert (tmp_path / "calls-before.csv").exists() and (tmp_path / "calls-after.csv").exists()
+    assert "before_mean" in (tmp_path / "villages.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+
+
+def test_demo_writes_its_report_and_the_readme_block(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dispatch.cli
+
+    # The demo's own code path on a shorter run of the same scenario.
+    short = tmp_path / "demo.json"
+    bundled = json.loads((Path(dispatch.cli.__file__).parent / "scenarios" / "demo.json").read_text())
+    short.write_text(json.dumps(bundled | {"simulation": bundled["simulation"] | {"horizon_days": 10}}))
+    monkeypatch.setattr(dispatch.cli, "DEMO_SCENARIO", str(short))
+    report = tmp_path / "report.html"
+    assert main(["demo", "--lang", "zh", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "责任区" in out and "中心所 9 个" in out and "每次模拟 10 天 × 3 次" in out
     html = report.read_text()
     assert html.count("data:image/png;base64,") == 3 and '<html lang="zh-CN">' in html
     assert "@font-face{font-family:'Noto Sans SC'" in html and "各派出所" in html
+    assert main(["demo", "--lang", "en", "--markdown", "--quiet"]) == 0
+    block = capsys.readouterr().out
+    assert block.startswith("**Before and after the reform, on the same calls**\n\n| metric | before |")
+    assert "10 simulated days x 3 replications" in block
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dispatch.experiment.scenario import Scenario, Sweep
 from dispatch.evaluate.metrics import IntervalWarning
+from dispatch.experiment.scenario import Scenario, Sweep
 from dispatch.experiment.sweep import ResultStore, run_sweep
 from dispatch.report.html import sweep_report
 from dispatch.report.summary import sweep_tables

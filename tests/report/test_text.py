@@ -99,3 +99,26 @@ def test_a_log_gets_plain_lines_and_quiet_gets_nothing() -> None:
     quiet = io.StringIO()
     ProgressBar(quiet, quiet=True)(Progress("sweep", 1, 2, elapsed=1.0))
     assert quiet.getvalue() == ""
+
+
+def test_sweep_chart_error_bars_are_paired_by_replication() -> None:
+    from dispatch.experiment.sweep import Row
+    from dispatch.report.summary import sweep_tables
+
+    # Replication r shares its calls across the grid: its level moves both points alike.
+    level = [600.0, 700.0, 800.0, 900.0]
+    rows = [
+        Row(f"k{k}", r, "s", {"plan.n_centrals": n}, {"metrics": metrics(level[r] + 30 * k + (r * k) % 3)})
+        for k, n in enumerate((7, 9))
+        for r in range(4)
+    ]
+    _, charts = sweep_tables(rows)
+    ((parameter, points),) = charts
+    assert parameter == "plan.n_centrals"
+    first, second = sorted(points)
+    assert first[3] == 0.0  # the line's first point is its own reference
+    assert 0 < second[3] < 0.05  # minutes: the shared level cancels; unpaired it would be about 2 min
+
+
+def metrics(mean: float) -> dict[str, float]:
+    return {"mean": mean, "p90": 2 * mean, "within_1800": 0.9, "utilisation": 0.05}
