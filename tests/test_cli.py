@@ -188,6 +188,7 @@ def test_other_failures_exit_with_1_and_debug_shows_the_traceback(
     [
         (["plan", "{scenario}", "--json", "{blocker}/plan.json"], "is a file, not a folder"),  # inside a file
         (["plan", "{scenario}", "--json", ""], "give a file name"),  # empty name
+        (["plan", "{scenario}", "--json", "/proc/plan.json"], "cannot write '/proc/plan.json'"),  # unwritable
         (["plan", "{scenario}", "--json", "{tmp}"], "is a folder"),  # a folder
         (["plan", "{scenario}", "--out", "{tmp}/plan.txt"], "must end in .gpkg or .geojson or .shp or .xlsx"),
         (["compare", "{scenario}", "--report", "{tmp}/report.pdf"], "must end in .html"),  # wrong type
