@@ -19,8 +19,8 @@ from dispatch.experiment.scenario import Sweep, load_scenario
 from dispatch.experiment.sweep import ResultStore, run_sweep
 from dispatch.report.summary import sweep_tables
 
-HORIZON_DAYS = 60  # short runs keep the walkthrough quick
-REPLICATIONS = 2
+HORIZON_DAYS = 40  # short runs keep the walkthrough quick
+REPLICATIONS = 3
 SEED = 7
 SCENARIO = f"""
 name: demo, 1-2 bases per central

@@ -13,6 +13,7 @@ from .demand import IncidentStream as IncidentStream
 from .demand import ServiceParams as ServiceParams
 from .demand import read_incidents as read_incidents
 from .metrics import Estimate as Estimate
+from .metrics import IntervalWarning as IntervalWarning
 from .metrics import Queue as Queue
 from .queueing import HypercubeResult as HypercubeResult
 from .queueing import district_hypercube as district_hypercube
@@ -30,6 +31,7 @@ __all__ = [
     "Estimate",
     "HypercubeResult",
     "IncidentStream",
+    "IntervalWarning",
     "Queue",
     "Records",
     "ServiceParams",

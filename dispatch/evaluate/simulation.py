@@ -93,7 +93,8 @@ class Records:
     happened; indices ``-1`` when none) and each unit's busy seconds.
 
     ``post`` indexes the stations then the partners; ``cluster`` gives each
-    station's cluster number (``-1`` outside every cluster); ``reason`` holds the
+    station's cluster number (``-1`` outside every cluster); ``village`` indexes
+    the district's villages (where each call came from); ``reason`` holds the
     value of each served call's :class:`~dispatch.operate.decision.Reason`
     (``""`` when never served).
     """
@@ -106,6 +107,7 @@ class Records:
     post: NDArray[np.int64]
     home: NDArray[np.int64]
     priority: NDArray[np.int64]
+    village: NDArray[np.int64]
     reason: NDArray[np.str_]
     lost: NDArray[np.bool_]
     preempted: int
@@ -161,12 +163,15 @@ class SimulationResult:
     def metrics(self, targets: Sequence[float] = TARGETS) -> dict[str, Estimate]:
         """Each metric's mean over replications with its confidence interval."""
         per_run = [run.metrics(targets) for run in self.runs]
-        return {name: estimate([m[name] for m in per_run], self.confidence) for name in per_run[0]}
+        return {
+            name: estimate([m[name] for m in per_run], self.confidence, share=name not in TIME_METRICS)
+            for name in per_run[0]
+        }
 
     def utilisation(self) -> dict[str, Estimate]:
         """Each unit's share of time committed to calls (dispatched or on scene)."""
         busy = np.array([run.busy / run.horizon for run in self.runs])
-        return {unit: estimate(busy[:, k], self.confidence) for k, unit in enumerate(self.unit_ids)}
+        return {unit: estimate(busy[:, k], self.confidence, share=True) for k, unit in enumerate(self.unit_ids)}
 
     def table(self, title: str = "Simulated response") -> Table:
         """The metrics, times in minutes and shares in per cent."""
@@ -270,6 +275,7 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float) -> Reco
         post=post_of,
         home=home,
         priority=stream.priority.copy(),
+        village=stream.village.copy(),
         reason=reason,
         lost=lost,
         preempted=preempted,
@@ -392,5 +398,10 @@ def compare(
     first = simulate(district, None, before or OwnStation(), **settings)
     second = simulate(district, plan, after or ClusterFirst(), **settings)
     per_run = [(a.metrics(), b.metrics()) for a, b in zip(first.runs, second.runs)]
-    difference = {name: estimate([b[name] - a[name] for a, b in per_run], first.confidence) for name in per_run[0][0]}
+    difference = {
+        name: estimate(
+            [b[name] - a[name] for a, b in per_run], first.confidence, bounds=None if name in TIME_METRICS else (-1, 1)
+        )
+        for name in per_run[0][0]
+    }
     return Comparison(first, second, difference)
