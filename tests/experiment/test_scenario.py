@@ -18,7 +18,7 @@ def test_the_example_scenario_and_sweep_load() -> None:
     scenario = load_scenario(EXAMPLES / "demo.yaml")
     assert scenario.plan.max_bases == 2 and scenario.policy.name == "cluster_first"
     sweep = load_sweep(EXAMPLES / "sweep.yaml")
-    assert len(sweep.scenarios()) == 6
+    assert sweep.size == len(list(sweep.scenarios())) == 6
 
 
 def test_json_and_yaml_give_the_same_scenario(tmp_path: Path) -> None:
@@ -105,4 +105,4 @@ def test_a_sweep_whose_grid_breaks_a_scenario_is_refused(tmp_path: Path) -> None
     path.write_text("grid: {plan.max_bases: [1, -2]}\n")
     with pytest.raises(InputError, match=r"plan.max_bases"):
         load_sweep(path)
-    assert Sweep().scenarios()[0][0] == {}
+    assert next(Sweep().scenarios())[0] == {}
