@@ -116,7 +116,7 @@ def _sweep(args: argparse.Namespace) -> None:
         finally:
             bar.close()
         print(f"sweep {sweep.name}: {outcome.ran} row(s) run, {outcome.skipped} already in {args.db}")
-        rows = store.rows(sweep.name)
+        rows = store.rows(sweep)
     table, _ = sweep_tables(rows)
     print(table)
     if args.report:

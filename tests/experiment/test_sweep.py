@@ -100,7 +100,7 @@ def test_a_sweep_killed_midway_and_rerun_has_exactly_one_row_per_scenario_and_re
 
 def test_the_sweep_report_compares_the_grid(one_core: Path, tmp_path: Path) -> None:
     with ResultStore(one_core) as store:
-        rows = store.rows("test")
+        rows = store.rows(SWEEP)
     table, charts = sweep_tables(rows)
     assert len(table.rows) == 4
     assert sum(1 for row in table.rows if "infeasible" in row) == 2
