@@ -14,6 +14,7 @@ import json
 import math
 import os
 import stat
+import time
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from importlib.resources import files
@@ -68,6 +69,9 @@ ALIASES = {"horizon_days": "horizon"}
 CHUNK_BYTES = 1 << 20
 """District files are hashed in pieces of this size."""
 
+SETTLED_NS = 2_000_000_000
+"""Nanoseconds after its last change from which a file's hash is remembered."""
+
 
 def _status(path: Path, *, folder: bool = False) -> os.stat_result:
     """``path``'s status, checked to be a regular file of at most
@@ -103,17 +107,18 @@ FolderPath = Annotated[Path, AfterValidator(_folder)]
 
 def files_digest(paths: list[Path]) -> str:
     """The SHA-256 of the names and contents of ``paths``, each file read in
-    pieces and only once per process while its size and modification time stay
-    the same. A device, a pipe, a folder or a file over
+    pieces, and read again in one process only when its size or modification
+    time changed (or it changed in the last two seconds). A device, a pipe, a folder or a file over
     :data:`MAX_DISTRICT_FILE_BYTES` is refused, naming the path."""
     identities = []
     for path in paths:
         info = _status(path)
         identities.append((str(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns))
-    return _digest(tuple(identities))
+    # A file changed within the clock's resolution may keep its time: read it again.
+    settled = all(time.time_ns() - modified > SETTLED_NS for *_, modified in identities)
+    return (_cached_digest if settled else _digest)(tuple(identities))
 
 
-@lru_cache(maxsize=256)
 def _digest(files: tuple[tuple[str, int, int, int, int], ...]) -> str:
     """The hash of the ``(path, device, inode, size, modified)`` files."""
     digest = hashlib.sha256()
@@ -131,6 +136,9 @@ def _digest(files: tuple[tuple[str, int, int, int, int], ...]) -> str:
                     raise InputError(f"{path!r} grew past {MAX_DISTRICT_FILE_BYTES:,} bytes while it was being read")
                 digest.update(chunk)
     return digest.hexdigest()
+
+
+_cached_digest = lru_cache(maxsize=256)(_digest)
 
 
 class DemoDistrict(Frozen):
