@@ -173,6 +173,8 @@ def _seconds(text: str, origin: datetime | None) -> tuple[float, datetime | None
     except ValueError:
         moment = datetime.fromisoformat(text)  # raises ValueError when malformed
         origin = origin or moment
+        if (moment.tzinfo is None) != (origin.tzinfo is None):
+            raise ValueError("a time zone in some rows and not in others") from None
         return (moment - origin).total_seconds(), origin
     if not math.isfinite(value):
         raise ValueError("not a finite number")
@@ -207,7 +209,8 @@ def read_incidents(
             times.append(t)
         except ValueError:
             problems.append(
-                f"line {line}: time {row['time']!r} is neither seconds >= 0 nor an ISO 8601 date-time after the first"
+                f"line {line}: time {row['time']!r} is neither seconds >= 0 nor an ISO 8601 date-time after the "
+                "first (with a time zone in every row or in none)"
             )
         village = (row.get("village") or "").strip()
         if village not in index:

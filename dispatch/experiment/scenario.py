@@ -73,21 +73,26 @@ SETTLED_NS = 2_000_000_000
 """Nanoseconds after its last change from which a file's hash is remembered."""
 
 
-def _status(path: Path, *, folder: bool = False) -> os.stat_result:
-    """``path``'s status, checked to be a regular file of at most
-    :data:`MAX_DISTRICT_FILE_BYTES` (or, with ``folder``, a directory)."""
+def _status(
+    path: Path,
+    *,
+    folder: bool = False,
+    kind: str = "district files",
+    limit: int = MAX_DISTRICT_FILE_BYTES,
+    hint: str = "; give a path relative to the scenario file",
+) -> os.stat_result:
+    """``path``'s status, checked to be a regular file of at most ``limit`` bytes
+    (or, with ``folder``, a directory)."""
     try:
         info = path.stat()
     except OSError:
-        raise InputError(f"{str(path)!r} does not exist; give a path relative to the scenario file") from None
+        raise InputError(f"{str(path)!r} does not exist{hint}") from None
     if folder and not stat.S_ISDIR(info.st_mode):
         raise InputError(f"{str(path)!r} is not a folder; give the folder that holds the district's files")
     if not folder and not stat.S_ISREG(info.st_mode):
         raise InputError(f"{str(path)!r} is not a regular file (it is a folder, device or pipe); give a file")
-    if not folder and info.st_size > MAX_DISTRICT_FILE_BYTES:
-        raise InputError(
-            f"{str(path)!r} is {info.st_size:,} bytes; district files may be at most {MAX_DISTRICT_FILE_BYTES:,} bytes"
-        )
+    if not folder and info.st_size > limit:
+        raise InputError(f"{str(path)!r} is {info.st_size:,} bytes; {kind} may be at most {limit:,} bytes")
     return info
 
 
@@ -447,11 +452,7 @@ def read_document(path: str | Path) -> dict[str, Any]:
     """A YAML or JSON file as a dict, loaded safely: no code runs, no aliases, at
     most :data:`MAX_FILE_BYTES` bytes."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"file {str(path)!r} does not exist")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"{str(path)!r} is {size:,} bytes; scenario files may be at most {MAX_FILE_BYTES:,} bytes")
+    _status(path, kind="scenario files", limit=MAX_FILE_BYTES, hint="")
     try:
         text = path.read_text(encoding="utf-8")
         if path.suffix.lower() == ".json":
