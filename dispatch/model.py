@@ -88,9 +88,19 @@ STRAY_BOOL = "stray_bool"
 """The pydantic error type of a boolean given where a field takes none."""
 
 
+def _holds_bool(value: Any) -> bool:
+    """Whether ``value`` is a boolean, or a list, tuple or dict that holds one."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    return isinstance(value, bool) or (isinstance(value, (list, tuple)) and any(isinstance(v, bool) for v in value))
+
+
 def _takes_bool(annotation: Any) -> bool:
-    """Whether a field annotated ``annotation`` accepts ``True`` and ``False``."""
-    return annotation is bool or annotation is Any or any(_takes_bool(a) for a in get_args(annotation))
+    """Whether a field annotated ``annotation`` accepts ``True`` and ``False``
+    (a model field leaves the question to the model)."""
+    if annotation is bool or annotation is Any or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return True
+    return any(_takes_bool(a) for a in get_args(annotation))
 
 
 class Frozen(BaseModel):
@@ -108,7 +118,7 @@ class Frozen(BaseModel):
         if isinstance(data, dict):
             fields = cls.model_fields
             for key, value in data.items():
-                if isinstance(value, bool) and key in fields and not _takes_bool(fields[key].annotation):
+                if _holds_bool(value) and key in fields and not _takes_bool(fields[key].annotation):
                     raise PydanticCustomError(
                         STRAY_BOOL,
                         "true/false is not allowed here: give a number or text",

@@ -47,13 +47,13 @@ CASES = [
     Bad(lambda k: run(k, "compare", "baseline: {name: closest}\n"), EXIT_2, "baseline.name"),  # unknown policy
     # a link too short for any base (infeasible)
     Bad(lambda k: run(k, "compare", "plan: {max_link_time: 600}\n" + SHORT), EXIT_2, "nor lead one"),
-    # a grid of 10,001 scenarios
+    # a grid of 10,100 scenarios
     Bad(
         lambda k: run(k, "sweep", f"grid: {{a: {list(range(101))}, b: {list(range(100))}}}\n"), EXIT_2, "at most 10,000"
     ),
     Bad(lambda k: run(k, "sweep", "grid: {simulation.seed: [1, 1]}\n"), EXIT_2, "lists 1 more than once"),  # twice
     Bad(lambda k: run(k, "sweep", "grid: {plan.max_bases: [1, -2]}\n"), EXIT_2, "plan.max_bases"),  # bad combination
-    Bad(lambda k: run(k, "sweep", f"base: {{{SHORT.strip()}}}\n", "--workers", "0"), EXIT_2, "workers"),  # no workers
+    Bad(lambda k: run(k, "sweep", "{}\n", "--db", str(k.tmp / "r.db"), "--workers", "0"), EXIT_2, "workers"),  # none
     Bad(
         lambda k: run(k, "sweep", "name: s\n", "--db", str(k.file("x.db", b"\x00" * 4096))), EXIT_2, "x.db"
     ),  # corrupt db
