@@ -34,7 +34,7 @@ from ..errors import DispatchError, InfeasibleError, InputError
 from ..operate.travel import TravelTables
 from ..progress import OnProgress, Tracker
 from .scenario import Scenario, Sweep
-from .store import ResultStore, Row, keyed_scenarios
+from .store import Pair, ResultStore, Row, keyed_scenarios
 
 __all__ = ["ResultStore", "Row", "SweepOutcome", "run_replication", "run_sweep"]
 
@@ -87,19 +87,21 @@ def run_replication(scenario_json: str, replication: int) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class _Task:
-    key: str
-    replication: int
+    """A row to compute: its (key, replication), its scenario as JSON and the grid
+    values that made it."""
+
+    pair: Pair
     scenario: str
     changes: dict[str, Any]
 
 
 def _tasks(sweep: Sweep) -> list[_Task]:
     """One task a row of the grid, each row once."""
-    tasks: dict[tuple[str, int], _Task] = {}
+    tasks: dict[Pair, _Task] = {}
     for changes, key, scenario in keyed_scenarios(sweep):
         text = scenario.model_dump_json()
         for r in range(scenario.simulation.replications):
-            tasks.setdefault((key, r), _Task(key, r, text, changes))
+            tasks.setdefault((key, r), _Task((key, r), text, changes))
     return list(tasks.values())
 
 
@@ -138,7 +140,7 @@ def run_sweep(
 
     def keep(task: _Task, result: dict[str, Any]) -> None:
         nonlocal ran
-        store.add(Row(task.key, task.replication, sweep.name, task.changes, result))
+        store.add(Row(*task.pair, sweep.name, task.changes, result))
         ran += 1
         tracker.advance()
 
@@ -147,10 +149,10 @@ def run_sweep(
         running: dict[Future[dict[str, Any]], _Task] = {}
         while waiting or running:
             if waiting and len(running) < capacity:
-                claimed, stored = store.claim([(t.key, t.replication) for t in waiting], capacity - len(running))
+                claimed, stored = store.claim([t.pair for t in waiting], capacity - len(running))
                 tracker.advance(len(stored))
                 for i in claimed:
-                    running[executor.submit(run_replication, waiting[i].scenario, waiting[i].replication)] = waiting[i]
+                    running[executor.submit(run_replication, waiting[i].scenario, waiting[i].pair[1])] = waiting[i]
                 taken = set(claimed) | set(stored)
                 waiting = [t for i, t in enumerate(waiting) if i not in taken]
             if not running:
@@ -160,7 +162,7 @@ def run_sweep(
             for future in finished:
                 task = running.pop(future)
                 _collect(task, future.result, keep, failures)
-                store.release(task.key, task.replication)
+                store.release(*task.pair)
             store.renew()
     if failures:
         raise DispatchError(f"{len(failures)} sweep row(s) failed; rerun to retry them", failures[:10])
@@ -221,7 +223,7 @@ def _collect(task: _Task, result_of: Callable[[], dict[str, Any]], keep: Any, fa
     try:
         result = result_of()
     except Exception as error:
-        failures.append(f"scenario {task.key} replication {task.replication}: {type(error).__name__}: {error}")
+        failures.append(f"scenario {task.pair[0]} replication {task.pair[1]}: {type(error).__name__}: {error}")
         return
     keep(task, result)
 
