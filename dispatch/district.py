@@ -55,8 +55,8 @@ class District(Frozen):
         The county boundary.
     jurisdictions
         Station id -> the polygon of that station's jurisdiction: valid polygons
-        that do not overlap (they may share edges), as the GeoJSON readers
-        require.
+        (as the GeoJSON readers require) that may share edges but not ground,
+        beyond slivers of :data:`OVERLAP_TOLERANCE` of the smaller.
     max_snap_distance
         How far (metres) a location may lie from its nearest road node.
 

@@ -110,11 +110,12 @@ FilePath = Annotated[Path, AfterValidator(_file)]
 FolderPath = Annotated[Path, AfterValidator(_folder)]
 
 
-def files_digest(paths: list[Path]) -> str:
+def _files_digest(paths: list[Path]) -> str:
     """The SHA-256 of the names and contents of ``paths``, each file read in
     pieces, and read again in one process only when its size or modification
-    time changed (or it changed in the last two seconds). A device, a pipe, a folder or a file over
-    :data:`MAX_DISTRICT_FILE_BYTES` is refused, naming the path."""
+    time changed (or it changed in the last two seconds). A device, a pipe, a
+    folder or a file over :data:`MAX_DISTRICT_FILE_BYTES` is refused, naming the
+    path."""
     identities = []
     for path in paths:
         info = _status(path)
@@ -311,7 +312,7 @@ class Scenario(Frozen):
         :class:`InputError` naming it.
         """
         content = self.model_dump(mode="json", exclude={"name", "district"})
-        content["district"] = {"source": self.district.source, "files": files_digest(self.district.files())}
+        content["district"] = {"source": self.district.source, "files": _files_digest(self.district.files())}
         content["version"] = RESULTS_VERSION
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -358,6 +359,10 @@ class Scenario(Frozen):
         )
 
 
+def _combinations(grid: dict[str, list[Any]]) -> int:
+    return math.prod(len(values) for values in grid.values())
+
+
 class Sweep(Frozen):
     """A base scenario and parameter grids: every combination of the ``grid``
     values (dotted paths into the scenario) is a scenario, each run for the base
@@ -371,7 +376,7 @@ class Sweep(Frozen):
     @field_validator("grid")
     @classmethod
     def _bounded_grid(cls, grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        size = math.prod(len(values) for values in grid.values())
+        size = _combinations(grid)
         if size > MAX_SCENARIOS:
             sizes = " x ".join(f"{len(v):,}" for v in grid.values())
             raise ValueError(
@@ -392,7 +397,7 @@ class Sweep(Frozen):
     @property
     def size(self) -> int:
         """The number of scenarios: the product of the grid's lengths."""
-        return math.prod(len(values) for values in self.grid.values())
+        return _combinations(self.grid)
 
     def scenarios(self) -> Iterator[tuple[dict[str, Any], Scenario]]:
         """Each combination of grid values and its scenario, made one at a time."""

@@ -57,7 +57,14 @@ class Row:
 
 
 def keyed_scenarios(sweep: Sweep) -> Iterator[tuple[dict[str, Any], str, Scenario]]:
-    """Each scenario of ``sweep`` in grid order: its grid values, key and scenario."""
+    """Each scenario of ``sweep`` in grid order: its grid values, key and scenario.
+
+    Examples
+    --------
+    >>> sweep = Sweep(grid={"simulation.seed": [1, 2]})
+    >>> [(changes, len(key)) for changes, key, _ in keyed_scenarios(sweep)]
+    [({'simulation.seed': 1}, 20), ({'simulation.seed': 2}, 20)]
+    """
     for changes, scenario in sweep.scenarios():
         yield changes, scenario.key(), scenario
 
@@ -89,10 +96,6 @@ class ResultStore:
             self._db.commit()
         except sqlite3.DatabaseError as error:
             raise InputError(f"{str(self.path)!r} is not a usable results database: {error}") from None
-
-    def done(self) -> set[Pair]:
-        """The (scenario, replication) pairs already stored."""
-        return {(k, int(r)) for k, r in self._db.execute("SELECT scenario, replication FROM runs")}
 
     def add(self, row: Row) -> None:
         """Store a row, in its own transaction; a row already there is kept."""
