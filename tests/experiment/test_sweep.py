@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dispatch import District
+from dispatch import DispatchError, District
 from dispatch.experiment.scenario import Scenario, Sweep
 from dispatch.experiment.store import LEASE_SECONDS, Row
 from dispatch.experiment.sweep import ResultStore, run_sweep
@@ -245,3 +245,15 @@ def test_killing_a_sweep_ends_its_worker_processes(tmp_path: Path) -> None:
     while time.monotonic() < deadline and any(running(w) for w in workers):
         time.sleep(0.05)
     assert not [w for w in workers if running(w)], "workers outlived their coordinator"
+
+
+def test_rows_that_fail_are_named_and_left_for_the_next_run(tiny_base: Scenario, tmp_path: Path) -> None:
+    folder = Path(tiny_base.district.path)  # type: ignore[union-attr]
+    (folder / "roads.edges.csv.gz").rename(tmp_path / "edges.csv.gz")  # the district cannot be read
+    sweep = Sweep(name="broken", base=tiny_base)
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        with pytest.raises(DispatchError, match=r"2 sweep row\(s\) failed; rerun to retry them") as caught:
+            run_sweep(sweep, store, workers=1)
+        assert "roads.edges" in str(caught.value)
+        (tmp_path / "edges.csv.gz").rename(folder / "roads.edges.csv.gz")
+        assert run_sweep(sweep, store, workers=1).ran == 2
