@@ -257,7 +257,7 @@ def _sweep(run: _Run) -> None:
         finally:
             run.bar.close()
         run.say(f"sweep {sweep.name}: {outcome.ran} row(s) run, {outcome.skipped} already in {args.db}")
-        rows = store.rows(sweep.name)
+        rows = store.rows(sweep)
     table, _ = sweep_tables(rows, run.language)
     print(table)
     if args.report:

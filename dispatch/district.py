@@ -25,6 +25,10 @@ Area: TypeAlias = Polygon | MultiPolygon
 TOUCH_TOLERANCE = 1.0
 """Jurisdictions closer than this (metres) count as touching."""
 
+OVERLAP_TOLERANCE = 0.01
+"""Two jurisdictions may overlap by at most this share of the smaller one: slivers
+where digitised or simplified edges do not quite meet. More is refused."""
+
 
 def _duplicates(kind: str, ids: Iterable[str]) -> list[str]:
     return [f"{kind} id {i!r} is used {n} times" for i, n in Counter(ids).items() if n > 1]
@@ -50,7 +54,9 @@ class District(Frozen):
     boundary
         The county boundary.
     jurisdictions
-        Station id -> the polygon of that station's jurisdiction.
+        Station id -> the polygon of that station's jurisdiction: valid polygons
+        (as the GeoJSON readers require) that may share edges but not ground,
+        beyond slivers of :data:`OVERLAP_TOLERANCE` of the smaller.
     max_snap_distance
         How far (metres) a location may lie from its nearest road node.
 
@@ -74,7 +80,7 @@ class District(Frozen):
 
     def __init__(self, **data: object) -> None:
         super().__init__(**data)
-        problems = _reference_problems(self)
+        problems = _reference_problems(self) + _area_problems(self)
         nodes = []
         for kind, items in (
             ("station", self.stations),
@@ -278,3 +284,31 @@ def _reference_problems(district: District) -> list[str]:
         if s not in station_ids
     ]
     return problems
+
+
+def _area_problems(district: District) -> list[str]:
+    """Invalid boundary or jurisdiction polygons, and jurisdictions that overlap."""
+    named = ([("the boundary", district.boundary)] if district.boundary is not None else []) + [
+        (f"the jurisdiction of station {station!r}", area) for station, area in district.jurisdictions.items()
+    ]
+    problems = [
+        f"{what} is an empty or invalid polygon ({shapely.is_valid_reason(area)}); repair it, "
+        "e.g. with shapely.make_valid, and check the result"
+        for what, area in named
+        if area.is_empty or not shapely.is_valid(area)
+    ]
+    if problems:
+        return problems
+    ids = list(district.jurisdictions)
+    areas = np.array(list(district.jurisdictions.values()), dtype=object)
+    left, right = shapely.STRtree(areas).query(areas, predicate="intersects")
+    pair = left < right
+    left, right = left[pair], right[pair]
+    shared = shapely.area(shapely.intersection(areas[left], areas[right]))
+    smaller = np.minimum(shapely.area(areas[left]), shapely.area(areas[right]))
+    return [
+        f"the jurisdictions of stations {ids[i]!r} and {ids[j]!r} overlap ({area / least:.1%} of the smaller); "
+        "each place belongs to one station: fix the polygons"
+        for i, j, area, least in zip(left.tolist(), right.tolist(), shared.tolist(), smaller.tolist())
+        if area > OVERLAP_TOLERANCE * least
+    ]

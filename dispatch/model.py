@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -21,9 +21,10 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 from typing_extensions import Self
 
-from .errors import InputError
+from .errors import InputError, listed
 
 __all__ = [
     "Frozen",
@@ -62,8 +63,9 @@ values."""
 
 
 def describe_validation_error(owner: str, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[str]:
-    """Turn a pydantic error into one readable line per problem, nested models'
-    problems under their full field path."""
+    """Turn a pydantic error into one readable line per problem (the first
+    :data:`~dispatch.errors.MAX_LISTED` of them), nested models' problems under
+    their full field path."""
     lines = []
     for e in error.errors():
         loc = prefix + tuple(e["loc"])
@@ -71,18 +73,58 @@ def describe_validation_error(owner: str, error: ValidationError, prefix: tuple[
         if isinstance(inner, ValidationError):  # a nested model's own check
             lines += describe_validation_error(owner, inner, loc)
             continue
+        if e["type"] == STRAY_BOOL:  # raised for the model, about one of its fields
+            loc += (e["ctx"]["field"],)
+            e["input"] = e["ctx"]["value"]
         field = ".".join(str(p) for p in loc) or "(model)"
         shown = repr(e["input"])
         got = "" if e["type"] == "missing" else f" (got {shown if len(shown) <= 80 else shown[:77] + '...'})"
         message = e["msg"].removeprefix("Value error, ")
         lines.append(f"{owner}: field {field!r}: {message}{got}")
-    return lines
+    return lines if prefix else listed(lines)
+
+
+STRAY_BOOL = "stray_bool"
+"""The pydantic error type of a boolean given where a field takes none."""
+
+
+def _holds_bool(value: Any) -> bool:
+    """Whether ``value`` is a boolean, or a list, tuple or dict that holds one."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    return isinstance(value, bool) or (isinstance(value, (list, tuple)) and any(isinstance(v, bool) for v in value))
+
+
+def _takes_bool(annotation: Any) -> bool:
+    """Whether a field annotated ``annotation`` accepts ``True`` and ``False``
+    (a model field leaves the question to the model)."""
+    if annotation is bool or annotation is Any or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return True
+    return any(_takes_bool(a) for a in get_args(annotation))
 
 
 class Frozen(BaseModel):
-    """Base of every model: frozen, no unknown fields, errors as :class:`InputError`."""
+    """Base of every model: frozen, no unknown fields, errors as :class:`InputError`.
+
+    ``true`` and ``false`` are refused wherever a field does not take booleans
+    (pydantic would read them as 1 and 0: ``officers: true`` is one officer).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_stray_bools(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            fields = cls.model_fields
+            for key, value in data.items():
+                if _holds_bool(value) and key in fields and not _takes_bool(fields[key].annotation):
+                    raise PydanticCustomError(
+                        STRAY_BOOL,
+                        "true/false is not allowed here: give a number or text",
+                        {"field": key, "value": value},
+                    )
+        return data
 
     def __init__(self, **data: Any) -> None:
         try:

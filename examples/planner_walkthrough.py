@@ -73,7 +73,7 @@ def main() -> None:
             first = run_sweep(sweep, store, workers=1)
             again = run_sweep(sweep, store, workers=1)
             print(f"  first run: {first.ran} rows computed; second run: {again.ran} computed, {again.skipped} kept")
-            table, _ = sweep_tables(store.rows(sweep.name))
+            table, _ = sweep_tables(store.rows(sweep))
         for line in table.to_text().splitlines()[1:]:
             print("  " + line)
 

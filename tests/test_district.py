@@ -124,3 +124,14 @@ def test_first_due_areas_match_networkx_voronoi_cells(name: str, request: pytest
         for node in mine ^ cells[label]:
             assert district.first_due.time[district.roads.index(node)] == pytest.approx(times[node])
         assert len(mine ^ cells[label]) <= 0.001 * district.roads.n_nodes
+
+
+def test_jurisdictions_may_share_edges_and_slivers_but_not_ground(roads: RoadNetwork) -> None:
+    district = District(name="base", roads=roads, stations=[station("s1", 0), station("s2", 2_000)])
+    touching = {"s1": box(-500, -500, 1_000, 500), "s2": box(1_000, -500, 2_500, 500)}
+    assert district.replace(jurisdictions=touching).adjacency is not None
+    sliver = {"s1": box(-500, -500, 1_001, 500), "s2": box(1_000, -500, 2_500, 500)}  # 1 m of overlap: 0.07 %
+    assert district.replace(jurisdictions=sliver).jurisdictions == sliver
+    overlapping = {"s1": box(-500, -500, 1_100, 500), "s2": box(1_000, -500, 2_500, 500)}  # 100 m: 6.7 %
+    with pytest.raises(InputError, match=r"'s1' and 's2' overlap \(6.7% of the smaller\)"):
+        district.replace(jurisdictions=overlapping)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,21 +24,25 @@ from ..errors import InputError, listed
 from ..io.files import atomic_write, open_text
 from ..model import Frozen, Incident
 
-__all__ = ["SECONDS_PER_YEAR", "DemandParams", "IncidentStream", "ServiceParams", "read_incidents"]
+__all__ = ["MAX_CALLS", "SECONDS_PER_YEAR", "DemandParams", "IncidentStream", "ServiceParams", "read_incidents"]
 
 SECONDS_PER_YEAR = 365.0 * 86_400.0
+
+MAX_CALLS = 10_000_000
+"""Most calls one replication may expect: more would exhaust memory and time."""
 
 
 class ServiceParams(Frozen):
     """On-scene time in seconds: exponential, lognormal or drawn from samples.
 
-    ``mean`` is the mean of the exponential and lognormal kinds; ``sigma`` the
-    lognormal's shape (the standard deviation of its log).
+    ``mean`` is the mean of the exponential and lognormal kinds (at most a
+    year); ``sigma`` the lognormal's shape (the standard deviation of its log, at
+    most 10).
     """
 
     kind: Literal["exponential", "lognormal", "empirical"] = "exponential"
-    mean: float = Field(2_700.0, gt=0)
-    sigma: float = Field(0.6, gt=0)
+    mean: float = Field(2_700.0, gt=0, le=SECONDS_PER_YEAR, allow_inf_nan=False)
+    sigma: float = Field(0.6, gt=0, le=10)
     samples: tuple[float, ...] = ()
 
     @model_validator(mode="after")
@@ -64,24 +68,26 @@ class DemandParams(Frozen):
     Parameters
     ----------
     scale
-        Multiplies every village's rate (a busier or quieter scenario).
+        Multiplies every village's rate (a busier or quieter scenario); a run may
+        expect at most :data:`MAX_CALLS` calls.
     profile
-        24 weights, one per hour of the day, for a time-of-day pattern; they are
-        normalised to average 1, so daily totals keep the yearly rates.
+        24 finite weights >= 0, one per hour of the day, for a time-of-day
+        pattern; they are normalised to average 1, so daily totals keep the yearly
+        rates.
     priorities
         Priority -> probability (1 is the most urgent).
     service
         On-scene service time.
     """
 
-    scale: float = Field(1.0, gt=0)
-    profile: tuple[float, ...] | None = None
+    scale: float = Field(1.0, gt=0, allow_inf_nan=False)
+    profile: tuple[Annotated[float, Field(ge=0, allow_inf_nan=False)], ...] | None = None
     priorities: dict[int, float] = Field(default_factory=lambda: {1: 0.1, 2: 0.6, 3: 0.3})
     service: ServiceParams = Field(default_factory=ServiceParams)
 
     @model_validator(mode="after")
     def _valid_shares(self) -> Self:
-        if self.profile is not None and (len(self.profile) != 24 or min(self.profile) < 0 or sum(self.profile) <= 0):
+        if self.profile is not None and (len(self.profile) != 24 or sum(self.profile) <= 0):
             raise ValueError("profile needs 24 hourly weights >= 0, not all zero")
         if not self.priorities or min(self.priorities) < 1 or min(self.priorities.values()) < 0:
             raise ValueError("priorities maps priorities >= 1 to probabilities >= 0")
@@ -96,6 +102,12 @@ class DemandParams(Frozen):
         rates = district.incident_rates * self.scale / SECONDS_PER_YEAR
         if not len(rates) or rates.sum() <= 0:
             raise InputError(f"district {district.name!r} has no villages with incidents to generate calls from")
+        expected = rates.sum() * horizon
+        if not expected <= MAX_CALLS:
+            raise InputError(
+                f"{expected:,.0f} calls expected in one run of {horizon:,.0f} s at demand scale {self.scale:g}; "
+                f"at most {MAX_CALLS:,} are allowed: lower the scale or the horizon"
+            )
         rng = np.random.default_rng(seed)
         weights = np.ones(24) if self.profile is None else np.asarray(self.profile) / np.mean(self.profile)
         hours = math.ceil(horizon / 3_600.0)
@@ -161,6 +173,8 @@ def _seconds(text: str, origin: datetime | None) -> tuple[float, datetime | None
     except ValueError:
         moment = datetime.fromisoformat(text)  # raises ValueError when malformed
         origin = origin or moment
+        if (moment.tzinfo is None) != (origin.tzinfo is None):
+            raise ValueError("a time zone in some rows and not in others") from None
         return (moment - origin).total_seconds(), origin
     if not math.isfinite(value):
         raise ValueError("not a finite number")
@@ -195,7 +209,8 @@ def read_incidents(
             times.append(t)
         except ValueError:
             problems.append(
-                f"line {line}: time {row['time']!r} is neither seconds >= 0 nor an ISO 8601 date-time after the first"
+                f"line {line}: time {row['time']!r} is neither seconds >= 0 nor an ISO 8601 date-time after the "
+                "first (with a time zone in every row or in none)"
             )
         village = (row.get("village") or "").strip()
         if village not in index:

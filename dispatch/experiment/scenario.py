@@ -11,12 +11,17 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Mapping
+import math
+import os
+import stat
+import time
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationError, model_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 from typing_extensions import Self
 
 from ..district import District
@@ -32,7 +37,9 @@ from ..plan.structure import ClusterPlan
 from ..progress import OnProgress
 
 __all__ = [
+    "MAX_DISTRICT_FILE_BYTES",
     "MAX_FILE_BYTES",
+    "MAX_SCENARIOS",
     "DemoDistrict",
     "FilesDistrict",
     "FolderDistrict",
@@ -47,21 +54,97 @@ __all__ = [
 MAX_FILE_BYTES = 1_000_000
 """Scenario and sweep files larger than this are refused."""
 
+MAX_DISTRICT_FILE_BYTES = 1_000_000_000
+"""District files (layers, roads) larger than this are refused."""
+
+MAX_SCENARIOS = 10_000
+"""Most scenarios (grid combinations) one sweep may hold."""
+
 RESULTS_VERSION = "2"
+"""Bumped whenever a change to dispatch would change stored results."""
 
 ALIASES = {"horizon_days": "horizon"}
 """Scenario keys that stand for another field in other units."""
-"""Bumped whenever a change to dispatch would change stored results."""
+
+CHUNK_BYTES = 1 << 20
+"""District files are hashed in pieces of this size."""
+
+SETTLED_NS = 2_000_000_000
+"""Nanoseconds after its last change from which a file's hash is remembered."""
 
 
-def _existing(path: Path) -> Path:
-    """Check that ``path`` exists."""
-    if not path.exists():
-        raise ValueError(f"{str(path)!r} does not exist; give a path relative to the scenario file")
+def _status(
+    path: Path,
+    *,
+    folder: bool = False,
+    kind: str = "district files",
+    limit: int = MAX_DISTRICT_FILE_BYTES,
+    hint: str = "; give a path relative to the scenario file",
+) -> os.stat_result:
+    """``path``'s status, checked to be a regular file of at most ``limit`` bytes
+    (or, with ``folder``, a directory)."""
+    try:
+        info = path.stat()
+    except OSError:
+        raise InputError(f"{str(path)!r} does not exist{hint}") from None
+    if folder and not stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{str(path)!r} is not a folder; give the folder that holds the district's files")
+    if not folder and not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{str(path)!r} is not a regular file (it is a folder, device or pipe); give a file")
+    if not folder and info.st_size > limit:
+        raise InputError(f"{str(path)!r} is {info.st_size:,} bytes; {kind} may be at most {limit:,} bytes")
+    return info
+
+
+def _file(path: Path) -> Path:
+    _status(path)
     return path.resolve()
 
 
-FilePath = Annotated[Path, AfterValidator(_existing)]
+def _folder(path: Path) -> Path:
+    _status(path, folder=True)
+    return path.resolve()
+
+
+FilePath = Annotated[Path, AfterValidator(_file)]
+FolderPath = Annotated[Path, AfterValidator(_folder)]
+
+
+def _files_digest(paths: list[Path]) -> str:
+    """The SHA-256 of the names and contents of ``paths``, each file read in
+    pieces, and read again in one process only when its size or modification
+    time changed (or it changed in the last two seconds). A device, a pipe, a
+    folder or a file over :data:`MAX_DISTRICT_FILE_BYTES` is refused, naming the
+    path."""
+    identities = []
+    for path in paths:
+        info = _status(path)
+        identities.append((str(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns))
+    # A file changed within the clock's resolution may keep its time: read it again.
+    settled = all(time.time_ns() - modified > SETTLED_NS for *_, modified in identities)
+    return (_cached_digest if settled else _digest)(tuple(identities))
+
+
+def _digest(files: tuple[tuple[str, int, int, int, int], ...]) -> str:
+    """The hash of the ``(path, device, inode, size, modified)`` files."""
+    digest = hashlib.sha256()
+    for path, device, inode, _, _ in files:
+        digest.update(Path(path).name.encode() + b"\0")
+        # Non-blocking, so that a pipe put in the file's place cannot hang the open.
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as f:
+            opened = os.fstat(f.fileno())
+            if (opened.st_dev, opened.st_ino) != (device, inode) or not stat.S_ISREG(opened.st_mode):
+                raise InputError(f"{path!r} was replaced while it was being read; run again")
+            read = 0
+            while chunk := f.read(CHUNK_BYTES):
+                read += len(chunk)
+                if read > MAX_DISTRICT_FILE_BYTES:
+                    raise InputError(f"{path!r} grew past {MAX_DISTRICT_FILE_BYTES:,} bytes while it was being read")
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+_cached_digest = lru_cache(maxsize=256)(_digest)
 
 
 class DemoDistrict(Frozen):
@@ -85,7 +168,7 @@ class FolderDistrict(Frozen):
     """A district folder written by :func:`dispatch.io.write_district`."""
 
     source: Literal["folder"]
-    path: FilePath
+    path: FolderPath
 
     def load(self) -> District:
         """The district."""
@@ -94,8 +177,9 @@ class FolderDistrict(Frozen):
         return read_district(self.path)
 
     def files(self) -> list[Path]:
-        """The files whose contents decide the district."""
-        return sorted(p for p in self.path.iterdir() if p.is_file())
+        """The files whose contents decide the district: everything in the folder
+        but sub-folders."""
+        return sorted(p for p in self.path.iterdir() if not p.is_dir())
 
 
 class RoadFiles(Frozen):
@@ -221,12 +305,14 @@ class Scenario(Frozen):
             ) from None
 
     def key(self) -> str:
-        """A stable hash of what decides the results (not the name or file paths)."""
-        digest = hashlib.sha256()
-        for path in self.district.files():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        """A stable hash of what decides the results (not the name or file paths).
+
+        District files are hashed in pieces, each once per process; one that is
+        not a regular file, or is over :data:`MAX_DISTRICT_FILE_BYTES`, raises
+        :class:`InputError` naming it.
+        """
         content = self.model_dump(mode="json", exclude={"name", "district"})
-        content["district"] = {"source": self.district.source, "files": digest.hexdigest()}
+        content["district"] = {"source": self.district.source, "files": _files_digest(self.district.files())}
         content["version"] = RESULTS_VERSION
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -273,27 +359,74 @@ class Scenario(Frozen):
         )
 
 
+def _combinations(grid: dict[str, list[Any]]) -> int:
+    return math.prod(len(values) for values in grid.values())
+
+
 class Sweep(Frozen):
     """A base scenario and parameter grids: every combination of the ``grid``
     values (dotted paths into the scenario) is a scenario, each run for the base
-    scenario's replications."""
+    scenario's replications. A grid lists each value once and makes at most
+    :data:`MAX_SCENARIOS` scenarios."""
 
     name: str = "sweep"
     base: Scenario = Field(default_factory=Scenario)
     grid: dict[str, list[Any]] = Field(default_factory=dict)
 
-    def scenarios(self) -> list[tuple[dict[str, Any], Scenario]]:
-        """Each combination of grid values and its scenario."""
+    @field_validator("grid")
+    @classmethod
+    def _bounded_grid(cls, grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        size = _combinations(grid)
+        if size > MAX_SCENARIOS:
+            sizes = " x ".join(f"{len(v):,}" for v in grid.values())
+            raise ValueError(
+                f"the grid makes {size:,} scenarios ({sizes}); a sweep may hold at most {MAX_SCENARIOS:,}: "
+                "split it into smaller sweeps"
+            )
+        for path, values in grid.items():
+            if not values:
+                raise ValueError(f"grid entry {path!r} needs at least one value")
+            seen: set[str] = set()
+            for value in values:
+                text = json.dumps(value, sort_keys=True, default=str)
+                if text in seen:
+                    raise ValueError(f"grid entry {path!r} lists {value!r} more than once")
+                seen.add(text)
+        return grid
+
+    @property
+    def size(self) -> int:
+        """The number of scenarios: the product of the grid's lengths."""
+        return _combinations(self.grid)
+
+    def scenarios(self) -> Iterator[tuple[dict[str, Any], Scenario]]:
+        """Each combination of grid values and its scenario, made one at a time."""
         keys = list(self.grid)
-        empty = [k for k in keys if not self.grid[k]]
-        if empty:
-            raise InputError("grid entries need at least one value", empty)
-        combos = itertools.product(*(self.grid[k] for k in keys))
-        return [(dict(zip(keys, values)), self.base.with_changes(dict(zip(keys, values)))) for values in combos]
+        for values in itertools.product(*(self.grid[k] for k in keys)):
+            changes = dict(zip(keys, values))
+            yield changes, self.base.with_changes(changes)
+
+
+class DuplicateKeyError(ValueError):
+    """A mapping that gives one key twice (JSON and YAML parsers keep the last)."""
+
+    def __init__(self, key: Any, where: str = "") -> None:
+        super().__init__(f"the key {key!r} appears twice{where}; keep one of them")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object from its ``pairs``, refusing a key given twice."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKeyError(key)
+        found[key] = value
+    return found
 
 
 def _yaml_loader() -> Any:
-    """A safe YAML loader class that refuses anchors and aliases (no YAML bombs)."""
+    """A safe YAML loader class that refuses anchors and aliases (no YAML bombs)
+    and keys given twice in one mapping."""
     try:
         import yaml
     except ImportError as error:
@@ -307,6 +440,16 @@ def _yaml_loader() -> Any:
                 )
             return super().compose_node(parent, index)
 
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, (str, int, float, bool)) or key is None:
+                    if key in seen:
+                        raise DuplicateKeyError(key, f" (line {key_node.start_mark.line + 1})")
+                    seen.add(key)
+            return super().construct_mapping(node, deep)
+
     return Loader
 
 
@@ -314,21 +457,19 @@ def read_document(path: str | Path) -> dict[str, Any]:
     """A YAML or JSON file as a dict, loaded safely: no code runs, no aliases, at
     most :data:`MAX_FILE_BYTES` bytes."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"file {str(path)!r} does not exist")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"{str(path)!r} is {size:,} bytes; scenario files may be at most {MAX_FILE_BYTES:,} bytes")
+    _status(path, kind="scenario files", limit=MAX_FILE_BYTES, hint="")
     try:
         text = path.read_text(encoding="utf-8")
         if path.suffix.lower() == ".json":
-            document = json.loads(text)
+            document = json.loads(text, object_pairs_hook=_unique_keys)
         else:
             import yaml
 
             document = yaml.load(text, Loader=_yaml_loader())
     except RecursionError:
         raise InputError(f"{str(path)!r} is nested too deeply") from None
+    except DuplicateKeyError as error:
+        raise InputError(f"{str(path)!r}: {error}") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise InputError(f"{str(path)!r} is not valid JSON or UTF-8: {error}") from None
     except Exception as error:
@@ -377,7 +518,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def load_sweep(path: str | Path) -> Sweep:
-    """Read and validate a sweep file: ``base`` (a scenario) and ``grid``."""
+    """Read and validate a sweep file: ``base`` (a scenario) and ``grid``, at most
+    :data:`MAX_SCENARIOS` combinations, each a valid scenario."""
     sweep: Sweep = _validated(Sweep, Path(path))
-    sweep.scenarios()  # every combination must make a valid scenario
+    for _ in sweep.scenarios():  # every combination must make a valid scenario
+        pass
     return sweep

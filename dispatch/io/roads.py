@@ -1,8 +1,8 @@
 """Road networks as two CSV files (optionally gzipped).
 
 ``nodes.csv`` has columns ``id, x, y``. ``edges.csv`` has ``u, v, travel_time``
-(seconds) and optionally ``length`` (metres) and ``oneway`` (``1``, the default:
-only ``u -> v``; ``0``: both directions).
+(seconds) and optionally ``length`` (metres >= 0, or empty) and ``oneway`` (``1``,
+the default: only ``u -> v``; ``0``: both directions).
 """
 
 from __future__ import annotations
@@ -62,8 +62,19 @@ def read_roads(nodes_path: str | Path, edges_path: str | Path, *, crs: str | Non
     heads = np.array([index[row["v"]] for row in edges], dtype=np.int64)
     time = _numbers(edges_path, edges, "travel_time")
     length = _numbers(edges_path, edges, "length", default="nan")
-    both = _numbers(edges_path, edges, "oneway", default="1") == 0
-    return RoadNetwork(labels, xy, tails, heads, time, length=length, two_way=both, crs=crs)
+    oneway = _numbers(edges_path, edges, "oneway", default="1")
+    problems = [
+        f"line {i + 2}: oneway is {value:g}; give 1 (u -> v only) or 0 (both ways)"
+        for i, value in enumerate(oneway.tolist())
+        if value not in (0, 1)
+    ] + [
+        f"line {i + 2}: length is {value:g}; give metres >= 0, or leave it empty"
+        for i, value in enumerate(length.tolist())
+        if not (np.isnan(value) or 0 <= value < np.inf)
+    ]
+    if problems:
+        raise InputError(f"{str(edges_path)!r} has bad values", listed(problems))
+    return RoadNetwork(labels, xy, tails, heads, time, length=length, two_way=oneway == 0, crs=crs)
 
 
 def write_roads(network: RoadNetwork, nodes_path: str | Path, edges_path: str | Path) -> None:

@@ -47,18 +47,20 @@ class SolveParams(Frozen):
         ``"cp-sat"`` or ``"highs"``; ``None`` takes the formulation's default
         (the faster one in ``benchmarks/bench_cluster.py``).
     time_limit
-        Seconds before the solver stops with its best solution.
+        Seconds before the solver stops with its best solution (at most
+        1,000,000).
     relative_gap
         Stop once the solution is proven within this relative gap of optimal;
         ``0`` proves optimality.
     seed
-        The solver's random seed: same model and seed, same solution.
+        The solver's random seed: same model and seed, same solution (below
+        ``2**31``, as the solvers take 32-bit seeds).
     """
 
     solver: Solver | None = None
-    time_limit: float = Field(60.0, gt=0)
+    time_limit: float = Field(60.0, gt=0, le=1_000_000, allow_inf_nan=False)
     relative_gap: float = Field(0.0, ge=0, lt=1)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, lt=2**31)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,13 @@ def test_the_pmed_reader_keeps_the_last_cost_of_a_repeated_edge(tmp_path: Path) 
     assert instance.costs.shape == (3, 3) and instance.p == 1
 
 
+def test_the_pmed_reader_keeps_edges_of_zero_cost(tmp_path: Path) -> None:
+    # A dense matrix would read 0 as "no edge" and call this graph disconnected.
+    path = tmp_path / "zero.txt"
+    path.write_text("3 2 1\n1 2 0\n2 3 4\n")
+    assert read_pmed(path).costs.tolist() == [[0.0, 0.0, 4.0], [0.0, 0.0, 4.0], [4.0, 4.0, 0.0]]
+
+
 @pytest.mark.parametrize("name", ["pmedcap01", "pmedcap02", "pmedcap03", "pmedcap04", "pmedcap05"])
 def test_capacitated_p_median_reproduces_the_published_optimum(name: str) -> None:
     instance = read_pmedcap(ORLIB / f"{name}.txt")
