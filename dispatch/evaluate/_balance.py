@@ -19,6 +19,7 @@ operator. A loss system is solved; the infinite queue only rescales the full sta
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,8 +27,8 @@ from numpy.typing import NDArray
 LOW_BITS = 16
 """Units whose bits are below this are handled within runs of ``2**LOW_BITS`` states."""
 
-BLOCK = 1 << 14
-COLUMNS = 64
+BLOCK = 1 << 18
+COLUMNS = 1 << 10
 """The other units are handled ``COLUMNS`` (or more, up to ``BLOCK`` states) at a time."""
 
 VECTORS = 7.5
@@ -87,26 +88,40 @@ def first_free(pi: NDArray[np.float64], order: NDArray[np.int64]) -> tuple[NDArr
 
 
 class Balance:
-    """The balance equations of the loss system: ``apply`` is the generator, scaled."""
+    """The balance equations of the loss system: ``apply`` is the generator, scaled.
+
+    Takes over ``arrivals``: the rates of the lowest units are reordered in place to
+    match the turned runs ``apply`` works on.
+    """
 
     def __init__(self, arrivals: NDArray[np.float64], offered: float) -> None:
-        self.arrivals = arrivals
         self.n_units = arrivals.shape[0]
-        level = np.zeros(1, dtype=np.uint8)
-        for _ in range(self.n_units):
-            level = np.concatenate([level, level + 1])
-        self.level = level
+        self.low = min(self.n_units, LOW_BITS)
+        self.turned = self.low // 2
+        self.low_levels = _levels(self.low)  # busy units among a run's low bits
+        self.run_levels = _levels(self.n_units - self.low)  # and among the bits above them
         out = np.arange(self.n_units + 1, dtype=np.float64) + offered
         out[-1] = self.n_units  # calls arriving in the full state are lost
         self.inverse_out = 1.0 / out
-        size = 1 << self.n_units
-        self.pi = np.empty(size)
-        self.product = np.empty(size // 2)
+        rows, columns = 1 << (self.low - self.turned), 1 << self.turned
+        for unit in range(self.turned):  # within a run, the turned units' bits go first
+            arrivals[unit] = arrivals[unit].reshape(-1, rows, columns // 2).transpose(0, 2, 1).ravel()
+        self.arrivals = arrivals
+        self.pi = np.empty(1 << self.n_units)
+        self.product = np.empty(len(self.pi) // 2)
+        self.turned_pi, self.turned_result = np.empty((columns, rows)), np.empty((columns, rows))
+
+    def runs(self) -> Iterator[tuple[slice, NDArray[np.uint8]]]:
+        """Each run of ``2**low`` states and the number of busy units in each of its states."""
+        run = 1 << self.low
+        for index, level in enumerate(self.run_levels.tolist()):
+            yield slice(index * run, (index + 1) * run), self.low_levels + level
 
     def distribution(self, flows: NDArray[np.float64]) -> NDArray[np.float64]:
         """``pi = flows / out`` (into a buffer the next ``apply`` overwrites)."""
-        np.take(self.inverse_out, self.level, out=self.pi)
-        self.pi *= flows
+        for states, levels in self.runs():
+            np.take(self.inverse_out, levels, out=self.pi[states])
+            self.pi[states] *= flows[states]
         return self.pi
 
     def apply(self, flows: NDArray[np.float64], result: NDArray[np.float64]) -> None:
@@ -114,26 +129,39 @@ class Balance:
 
         A butterfly per unit, done in blocks that stay in the processor's cache: the
         units of the low bits within each run of ``2**LOW_BITS`` states, the others
-        across those runs, a few columns of them at a time.
+        across those runs, many columns at a time. A butterfly whose bit is low in
+        its block would loop over a few numbers at a time: the lowest half of a run's
+        bits is turned to the top of a copy of the run first.
         """
-        pi = self.distribution(flows)
-        np.negative(flows, out=result)
-        low = min(self.n_units, LOW_BITS)
-        run = 1 << low
-        for start in range(0, len(pi), run):
-            states, halves = slice(start, start + run), slice(start // 2, (start + run) // 2)
-            for unit in range(low):
+        pi = self.pi
+        columns, rows = self.turned_pi.shape
+        for states, levels in self.runs():
+            halves = slice(states.start // 2, states.stop // 2)
+            np.take(self.inverse_out, levels, out=pi[states])
+            pi[states] *= flows[states]
+            np.negative(flows[states], out=result[states])
+            np.copyto(self.turned_pi, pi[states].reshape(rows, columns).T)
+            self.turned_result.fill(0.0)
+            for unit in range(self.turned):
+                self._butterfly(
+                    self.turned_pi.reshape(-1, 1),
+                    self.turned_result.reshape(-1, 1),
+                    self.arrivals[unit, halves, None],
+                    unit + self.low - self.turned,
+                )
+            result[states].reshape(rows, columns)[...] += self.turned_result.T
+            for unit in range(self.turned, self.low):
                 self._butterfly(pi[states, None], result[states, None], self.arrivals[unit, halves, None], unit)
-        runs = len(pi) >> low
+        run, runs = 1 << self.low, len(self.run_levels)
         width = min(run, max(COLUMNS, BLOCK // runs))
         for start in range(0, run, width):
-            columns = slice(start, start + width)
-            for unit in range(low, self.n_units):
+            span = slice(start, start + width)
+            for unit in range(self.low, self.n_units):
                 self._butterfly(
-                    pi.reshape(runs, run)[:, columns],
-                    result.reshape(runs, run)[:, columns],
-                    self.arrivals[unit].reshape(runs // 2, run)[:, columns],
-                    unit - low,
+                    pi.reshape(runs, run)[:, span],
+                    result.reshape(runs, run)[:, span],
+                    self.arrivals[unit].reshape(runs // 2, run)[:, span],
+                    unit - self.low,
                 )
 
     def _butterfly(
@@ -151,7 +179,18 @@ class Balance:
     def start(self, levels: NDArray[np.float64]) -> NDArray[np.float64]:
         """Flows of the guess ``pi[s] = P(|s| busy) / C(N, |s|)``: exact per level."""
         per_state = levels / np.array([math.comb(self.n_units, k) for k in range(self.n_units + 1)])
-        return np.take(per_state / self.inverse_out, self.level)
+        flows = np.empty_like(self.pi)
+        for states, state_levels in self.runs():
+            np.take(per_state / self.inverse_out, state_levels, out=flows[states])
+        return flows
+
+
+def _levels(bits: int) -> NDArray[np.uint8]:
+    """The number of set bits of ``0 .. 2**bits - 1``."""
+    levels = np.zeros(1, dtype=np.uint8)
+    for _ in range(bits):
+        levels = np.concatenate([levels, levels + 1])
+    return levels
 
 
 def solve(
@@ -162,46 +201,58 @@ def solve(
 
     ``levels[k]`` is the Erlang probability of ``k`` busy units (the start). Returns the
     distribution, the iterations run and the relative residual ``|apply(u)| / |u|``.
-    Vector operations use numpy's own loops, in place: a multi-threaded BLAS stalls
-    on a loaded machine, and a temporary of ``2**N`` floats costs a page fault per page.
+    Vector operations use numpy's own loops, in place and a chunk at a time, several
+    per pass: a multi-threaded BLAS stalls on a loaded machine, and a temporary of
+    ``2**N`` floats costs a page fault per page.
     """
-    buffer = balance.product[: 1 << 15]
+    buffer = balance.product[:CHUNK]
+    chunks = [slice(start, start + len(buffer)) for start in range(0, len(balance.pi), len(buffer))]
     u = balance.start(levels)
     r = np.empty_like(u)
     balance.apply(u, r)
     np.negative(r, out=r)
     shadow, p, v, t = r.copy(), r.copy(), np.empty_like(u), np.empty_like(u)
-    rho = _dot(shadow, r)
+    rho, shadow_norm = _dot(shadow, r), _norm(shadow)
     residual = _norm(r) / _norm(u)
     iterations = 0
     while residual > tolerance and iterations < max_iterations:
         iterations += 1
         balance.apply(p, v)
         alpha = rho / _dot(shadow, v)
-        _axpy(-alpha, v, r, buffer)  # r is now s
+        for chunk in chunks:  # r becomes s = r - alpha v
+            r[chunk] -= np.multiply(v[chunk], alpha, out=buffer[: len(r[chunk])])
         balance.apply(r, t)
         omega = _dot(t, r) / _dot(t, t)
-        _axpy(alpha, p, u, buffer)
-        _axpy(omega, r, u, buffer)
-        _axpy(-omega, t, r, buffer)
-        residual = _norm(r) / _norm(u)
-        rho_next = _dot(shadow, r)
-        if abs(rho_next) <= BREAKDOWN * _norm(shadow) * _norm(r) or omega == 0.0:
+        r_r = shadow_r = u_u = 0.0
+        for chunk in chunks:  # u += alpha p + omega s, r = s - omega t, and the new dot products
+            part = buffer[: len(r[chunk])]
+            u[chunk] += np.multiply(p[chunk], alpha, out=part)
+            u[chunk] += np.multiply(r[chunk], omega, out=part)
+            r[chunk] -= np.multiply(t[chunk], omega, out=part)
+            r_r += _dot(r[chunk], r[chunk])
+            shadow_r += _dot(shadow[chunk], r[chunk])
+            u_u += _dot(u[chunk], u[chunk])
+        residual = math.sqrt(r_r / u_u)
+        if abs(shadow_r) <= BREAKDOWN * shadow_norm * math.sqrt(r_r) or omega == 0.0:
             shadow[:] = r  # breakdown: start again from here
             p[:] = r
-            rho = _dot(shadow, r)
+            rho, shadow_norm = r_r, math.sqrt(r_r)
             continue
-        beta = rho_next / rho * alpha / omega
-        rho = rho_next
-        _axpy(-omega, v, p, buffer)
-        p *= beta
-        p += r
+        beta = shadow_r / rho * alpha / omega
+        rho = shadow_r
+        for chunk in chunks:  # p = r + beta (p - omega v)
+            p[chunk] -= np.multiply(v[chunk], omega, out=buffer[: len(p[chunk])])
+            p[chunk] *= beta
+            p[chunk] += r[chunk]
     balance.apply(u, r)
     residual = _norm(r) / _norm(u)
     pi = balance.distribution(u)
     pi /= pi.sum()
     return pi, iterations, residual
 
+
+CHUNK = 1 << 15
+"""Floats per chunk of the vector operations (a quarter of a megabyte)."""
 
 BREAKDOWN = 1e-12
 """BiCGSTAB restarts when its shadow residual turns this close to orthogonal."""
@@ -213,12 +264,3 @@ def _dot(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
 
 def _norm(x: NDArray[np.float64]) -> float:
     return math.sqrt(_dot(x, x))
-
-
-def _axpy(a: float, x: NDArray[np.float64], y: NDArray[np.float64], buffer: NDArray[np.float64]) -> None:
-    """``y += a * x`` in chunks the size of ``buffer``."""
-    for start in range(0, len(x), len(buffer)):
-        chunk = slice(start, start + len(buffer))
-        part = buffer[: len(x[chunk])]
-        np.multiply(x[chunk], a, out=part)
-        y[chunk] += part
