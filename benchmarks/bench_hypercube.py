@@ -140,8 +140,7 @@ def ordered_hunting_table() -> None:
         larson = hypercube([offered], np.arange(1.0, n_units + 1)[:, None], mu=1.0, method="approximate").workloads
         shown = " ".join(f"{w:.3f}" for w in exact[:7]) + (" ..." if n_units > 7 else "")
         print(
-            f"  {n_units:>3} {shown:<44} {np.abs(larson - exact).max():>13.4f} "
-            f"{np.abs(larson / exact - 1).max():>8.1%}"
+            f"  {n_units:>3} {shown:<44} {np.abs(larson - exact).max():>13.4f} {np.abs(larson / exact - 1).max():>8.1%}"
         )
 
 
