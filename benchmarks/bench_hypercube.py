@@ -111,14 +111,14 @@ def exact_table(largest: int) -> None:
         wall, cpu, peak, ours = measured(lambda r=rates, t=travel: hypercube(r, t, mu=1.0, method="exact"))
         if n_units <= 16:
             old_wall, old_cpu, old_peak, old = measured(lambda r=rates, t=travel: sparse_workloads(r, t))
-            sparse = f"{old_wall:>8.3f} {old_cpu:>6.2f} {old_peak:>6.0f}"
+            sparse = f"{old_wall:>8.3f} {old_cpu:>6.2f} {old_peak:>6.1f}"
             versus = f"{old_wall / wall:>7.1f}x {np.abs(old - ours.workloads).max():>7.0e}"
         else:
             sparse, versus = f"{'':>8} {'':>6} {'':>6}", f"{'':>8} {'':>7}"
         larson_wall, _, _, larson = measured(lambda r=rates, t=travel: hypercube(r, t, mu=1.0, method="approximate"))
         error = np.abs(larson.workloads - ours.workloads).max()
         print(
-            f"  {n_units:>3} {2**n_units:>11,} | {sparse} | {wall:>13.3f} {cpu:>6.2f} {peak:>6.0f} "
+            f"  {n_units:>3} {2**n_units:>11,} | {sparse} | {wall:>13.3f} {cpu:>6.2f} {peak:>6.1f} "
             f"{ours.iterations:>5} {ours.residual:>8.0e} | {versus} | {larson_wall:>8.4f} {error:>7.4f}",
             flush=True,
         )
