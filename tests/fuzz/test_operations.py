@@ -38,7 +38,6 @@ from .framework import Bad, Kit, cases, check
 nan, inf = math.nan, math.inf
 OPERATE = "dispatch/operate (dispatcher correctness)"
 NETWORK = "dispatch/network/validate.py (RoadNetwork inputs)"
-QUEUEING = "dispatch/evaluate/queueing.py (hypercube)"
 FACILITY = "dispatch/plan/facility.py (p-median engines)"
 COSTS = [[0.0, 1.0], [1.0, 0.0]]
 TRAVEL = [[60.0, 120.0], [120.0, 60.0]]
@@ -176,18 +175,8 @@ CASES = [
     Bad(lambda k: hypercube([1.0, 1.0], TRAVEL, mu=1.0, preferences=[[0, 0], [1, 0]]), InputError, "preferences"),
     # 2**40 states for the exact model
     Bad(lambda k: hypercube([0.1] * 2, np.ones((40, 2)), mu=1.0, method="exact"), InputError, "method='approximate'"),
-    Bad(
-        lambda k: hypercube([0.1, 0.1], TRAVEL, mu=1.0, queue="infinte"),
-        InputError,
-        "queue",
-        xfail=f"{QUEUEING}: a misspelt queue runs a loss system",
-    ),
-    Bad(
-        lambda k: hypercube([0.1, 0.1], TRAVEL, mu=1.0, method="exakt"),
-        InputError,
-        "method",
-        xfail=f"{QUEUEING}: a misspelt method runs the approximation",
-    ),
+    Bad(lambda k: hypercube([0.1, 0.1], TRAVEL, mu=1.0, queue="infinte"), InputError, "'infinte'"),  # misspelt
+    Bad(lambda k: hypercube([0.1, 0.1], TRAVEL, mu=1.0, method="exakt"), InputError, "'exakt'"),  # misspelt
     Bad(lambda k: district_hypercube(k.tiny, service_time=0.0), InputError, "service_time"),  # no service time
     Bad(lambda k: district_hypercube(k.tiny, service_time=nan), InputError, "service_time"),  # NaN service time
     # p-median solvers
