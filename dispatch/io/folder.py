@@ -19,28 +19,36 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from ..district import District
 from ..errors import InputError
 from ..network import RoadNetwork
 from .files import atomic_write, open_text
 from .geojson import (
-    read_areas,
-    read_boundary,
-    read_partners,
-    read_stations,
-    read_villages,
     write_areas,
     write_boundary,
     write_partners,
     write_stations,
     write_villages,
 )
+from .layers import POINT_KINDS, Layer, LayerSource, read_layer
+from .placement import check_against_roads
 from .roads import read_roads, write_roads
 
-__all__ = ["district_from_files", "read_district", "write_district"]
+__all__ = [
+    "LayerInput",
+    "district_from_files",
+    "district_from_layers",
+    "read_district",
+    "read_layers",
+    "write_district",
+]
+
+LayerInput: TypeAlias = str | Path | LayerSource | Any
+"""A layer: a path, a :class:`~dispatch.io.layers.LayerSource` or a GeoDataFrame."""
 
 METADATA_KEYS = {"name", "crs", "max_snap_distance"}
 
@@ -80,29 +88,110 @@ def read_district(folder: str | Path) -> District:
 def district_from_files(
     name: str,
     roads: RoadNetwork,
-    stations: Path,
+    stations: LayerInput,
     *,
-    partners: Path | None = None,
-    villages: Path | None = None,
-    jurisdictions: Path | None = None,
-    boundary: Path | None = None,
+    units: LayerInput | None = None,
+    partners: LayerInput | None = None,
+    villages: LayerInput | None = None,
+    jurisdictions: LayerInput | None = None,
+    boundary: LayerInput | None = None,
     max_snap_distance: float = 1_000.0,
 ) -> District:
-    """A district from its GeoJSON layers (all but ``stations`` optional) on ``roads``."""
-    station_list, units = read_stations(stations)
-    parts: dict[str, Any] = {}
-    if partners is not None:
-        parts["partners"], partner_units = read_partners(partners)
-        units += partner_units
-    if villages is not None:
-        parts["villages"] = read_villages(villages)
-    if jurisdictions is not None:
-        parts["jurisdictions"] = read_areas(jurisdictions)
-    if boundary is not None:
-        parts["boundary"] = read_boundary(boundary)
-    return District(
-        name=name, roads=roads, stations=station_list, units=units, max_snap_distance=max_snap_distance, **parts
+    """A district from its layers (all but ``stations`` optional) on ``roads``.
+
+    Each layer is a path, a :class:`~dispatch.io.layers.LayerSource` or a
+    GeoDataFrame, read by :func:`~dispatch.io.layers.read_layer` and moved to the
+    road network's CRS. A layer whose points lie mostly far outside the network
+    is a CRS error naming both CRSs; one whose points sit off the roads by the
+    GCJ-02 or BD-09 offset gets a :class:`CoordinateShiftWarning`.
+    """
+    return district_from_layers(
+        name,
+        roads,
+        read_layers(
+            roads,
+            stations=stations,
+            units=units,
+            partners=partners,
+            villages=villages,
+            jurisdictions=jurisdictions,
+            boundary=boundary,
+        ),
+        max_snap_distance=max_snap_distance,
     )
+
+
+def read_layers(roads: RoadNetwork, **sources: LayerInput | None) -> dict[str, Layer]:
+    """Each given layer (keyword: its kind) read onto ``roads`` and checked
+    against it (see :func:`district_from_files`)."""
+    layers = {}
+    for kind, source in sources.items():
+        if source is None:
+            continue
+        layer = read_layer(source, kind, to_crs=roads.crs)
+        if roads.crs is None and layer.crs.crs is not None:
+            raise InputError(
+                f"{layer.source} is in {layer.crs}, but the road network has no CRS; give the roads a crs: "
+                "(or give the layer in the road network's own coordinates)"
+            )
+        if kind in POINT_KINDS:
+            check_against_roads(layer, roads)
+        layers[kind] = layer
+    return layers
+
+
+def district_from_layers(
+    name: str, roads: RoadNetwork, layers: Mapping[str, Layer], *, max_snap_distance: float = 1_000.0
+) -> District:
+    """A district from layers already read (see :func:`read_layers`)."""
+    problems = _shared_ids(layers)
+    if problems:
+        raise InputError(f"district {name!r}: the same id in more than one place", problems)
+    parts: dict[str, Any] = {}
+    if "partners" in layers:
+        parts["partners"] = layers["partners"].records
+    if "villages" in layers:
+        parts["villages"] = layers["villages"].records
+    if "jurisdictions" in layers:
+        parts["jurisdictions"] = layers["jurisdictions"].areas
+    if "boundary" in layers:
+        parts["boundary"] = layers["boundary"].areas[""]
+    units = tuple(u for kind in ("stations", "partners") if kind in layers for u in layers[kind].units)
+    if "units" in layers:
+        units += layers["units"].records
+    return District(
+        name=name,
+        roads=roads,
+        stations=layers["stations"].records,
+        units=units,
+        max_snap_distance=max_snap_distance,
+        **parts,
+    )
+
+
+def _shared_ids(layers: Mapping[str, Layer]) -> list[str]:
+    """Ids given in two files (stations and partners; units)."""
+    seen: dict[str, str] = {}
+    problems = []
+    for kind, items in (
+        (
+            "posts",
+            [(layers[k].source, r.id) for k in ("stations", "partners") if k in layers for r in layers[k].records],
+        ),
+        (
+            "units",
+            [(layers[k].source, u.id) for k in ("stations", "partners") if k in layers for u in layers[k].units]
+            + [(layers["units"].source, u.id) for u in (layers["units"].records if "units" in layers else ())],
+        ),
+    ):
+        seen = {}
+        for source, ident in items:
+            if ident in seen:
+                where = f"{seen[ident]} and {source}" if seen[ident] != source else source
+                problems.append(f"{kind} id {ident!r} appears in {where}")
+            else:
+                seen[ident] = source
+    return problems
 
 
 def write_district(district: District, folder: str | Path, *, overwrite: bool = False) -> None:
