@@ -11,7 +11,7 @@
 from .demand import DemandParams as DemandParams
 from .demand import IncidentStream as IncidentStream
 from .demand import ServiceParams as ServiceParams
-from .demand import read_incidents as read_incidents
+from .history import read_incidents as read_incidents
 from .metrics import Estimate as Estimate
 from .metrics import IntervalWarning as IntervalWarning
 from .metrics import Queue as Queue

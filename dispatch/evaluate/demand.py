@@ -1,4 +1,5 @@
-"""Incident streams: generated from village incident rates, or replayed from CSV.
+"""Incident streams: generated from village incident rates (replayed from files
+in :mod:`~dispatch.evaluate.history`).
 
 A stream is plain arrays (call time, village, priority, on-scene service time), so
 two policies can be simulated on exactly the same incidents.
@@ -10,7 +11,6 @@ import csv
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -20,11 +20,11 @@ from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from ..district import District
-from ..errors import InputError, listed
-from ..io.files import atomic_write, open_text
+from ..errors import InputError
+from ..io.files import atomic_write
 from ..model import Frozen, Incident
 
-__all__ = ["MAX_CALLS", "SECONDS_PER_YEAR", "DemandParams", "IncidentStream", "ServiceParams", "read_incidents"]
+__all__ = ["MAX_CALLS", "SECONDS_PER_YEAR", "DemandParams", "IncidentStream", "ServiceParams"]
 
 SECONDS_PER_YEAR = 365.0 * 86_400.0
 
@@ -164,82 +164,3 @@ class IncidentStream:
                         repr(float(self.service[k])),
                     ]
                 )
-
-
-def _seconds(text: str, origin: datetime | None) -> tuple[float, datetime | None]:
-    """Seconds from a number, or from an ISO 8601 time (counted from the first)."""
-    try:
-        value = float(text)
-    except ValueError:
-        moment = datetime.fromisoformat(text)  # raises ValueError when malformed
-        origin = origin or moment
-        if (moment.tzinfo is None) != (origin.tzinfo is None):
-            raise ValueError("a time zone in some rows and not in others") from None
-        return (moment - origin).total_seconds(), origin
-    if not math.isfinite(value):
-        raise ValueError("not a finite number")
-    return value, origin
-
-
-def read_incidents(
-    path: str | Path, district: District, *, service: ServiceParams | None = None, seed: int = 0
-) -> IncidentStream:
-    """Replay historical calls from a CSV file.
-
-    Columns: ``time`` (seconds, or ISO 8601 date-times counted from the first
-    row), ``village`` (a village id of ``district``), optional ``priority``
-    (default 2) and optional ``service_time`` (seconds; drawn from ``service``
-    with ``seed`` when absent). Rows are sorted by time. One error lists every bad
-    row with its line number.
-    """
-    with open_text(path) as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in ("time", "village") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(f"{str(path)!r} lacks the column(s) {missing}; it needs time and village")
-        rows = list(reader)
-    index = district.village_index
-    times, villages, priorities, services, problems = [], [], [], [], []
-    origin = None
-    for line, row in enumerate(rows, start=2):
-        try:
-            t, origin = _seconds(row["time"].strip(), origin)
-            if t < 0:
-                raise ValueError
-            times.append(t)
-        except ValueError:
-            problems.append(
-                f"line {line}: time {row['time']!r} is neither seconds >= 0 nor an ISO 8601 date-time after the "
-                "first (with a time zone in every row or in none)"
-            )
-        village = (row.get("village") or "").strip()
-        if village not in index:
-            problems.append(f"line {line}: village {village!r} is not in district {district.name!r}")
-        villages.append(index.get(village, -1))
-        priority = (row.get("priority") or "2").strip()
-        if not priority.isdigit() or int(priority) < 1:
-            problems.append(f"line {line}: priority {priority!r} is not a whole number >= 1")
-        priorities.append(int(priority) if priority.isdigit() else 2)
-        text = (row.get("service_time") or "").strip()
-        try:
-            value = float(text) if text else math.nan
-            if text and not (math.isfinite(value) and value >= 0):
-                raise ValueError
-        except ValueError:
-            problems.append(f"line {line}: service_time {text!r} is not a number of seconds >= 0")
-            value = math.nan
-        services.append(value)
-    if problems:
-        raise InputError(f"{str(path)!r} has bad rows", listed(problems))
-    drawn = np.asarray(services)
-    absent = np.isnan(drawn)
-    if absent.any():
-        drawn[absent] = (service or ServiceParams()).draw(np.random.default_rng(seed), int(absent.sum()))
-    order = np.argsort(times, kind="stable")
-    return IncidentStream(
-        district.village_ids,
-        np.asarray(times)[order],
-        np.asarray(villages, dtype=np.int64)[order],
-        np.asarray(priorities, dtype=np.int64)[order],
-        drawn[order],
-    )

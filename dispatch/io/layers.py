@@ -125,7 +125,7 @@ def read_layer(
         table = read_table(options.path, sheet=sheet, layer=layer, encoding=encoding)
     else:
         table = _from_geodataframe(source)
-    return _Reader(table, kind, columns or {}, crs, to_crs).layer()
+    return _layer(_Reader(table, kind, columns or {}, crs, to_crs))
 
 
 def _from_geodataframe(frame: Any) -> Table:
@@ -322,35 +322,7 @@ class _Reader:
 
     # -------------------------------------------------------------- layers
 
-    def layer(self) -> Layer:
-        build = {
-            "stations": self._stations,
-            "partners": self._partners,
-            "villages": self._villages,
-            "units": self._units,
-            "jurisdictions": self._jurisdictions,
-            "boundary": self._boundary,
-            "incidents": self._incidents,
-        }[self.kind]
-        records, units, areas, xy = build()
-        if self.problems:
-            raise InputError(f"{self.table.source} has {len(self.problems)} bad value(s)", listed(self.problems))
-        if self.defaults:
-            warnings.warn(DefaultsWarning("; ".join(self.defaults)), stacklevel=3)
-        return Layer(
-            self.kind,
-            self.table.source,
-            tuple(records),
-            tuple(units),
-            areas,
-            xy,
-            self.table,
-            self.fields,
-            self.crs,
-            tuple(self.defaults),
-        )
-
-    def _made(self, i: int, model: type[Frozen], **values: Any) -> Any:
+    def made(self, i: int, model: type[Frozen], **values: Any) -> Any:
         """``model(**values)``, or ``None`` with its problems noted against row ``i``."""
         try:
             return model(**values)
@@ -358,118 +330,155 @@ class _Reader:
             self.problems += [f"{self.table.where(i)}: {p}" for p in error.problems]
             return None
 
-    def _post_units(self, i: int, owner: str) -> list[Unit]:
+    def post_units(self, i: int, owner: str) -> list[Unit]:
         ids = self.cell(i, "units")
         if ids is not None:
             return [Unit(id=u, station=owner) for u in ids]
         count = self.cell(i, "vehicles", 0)
         return [Unit(id=f"{owner}-{k}", station=owner) for k in range(1, count + 1)]
 
-    def _stations(self) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
-        self.require("id", "officers")
-        if "units" not in self.fields and "vehicles" not in self.fields:
-            self.defaults.append(f"{self.table.source}: no units or vehicles (警车数) column: stations get no units")
-        for name in ("kind", *INDICATOR_FIELDS):
-            self.default(name, "unassigned" if name == "kind" else 0, "station")
-        xy = self.locations()
-        stations, units = [], []
-        extra = [f for f in self.fields if f.startswith(INDICATOR_PREFIX)]
-        for i in range(len(self.table.rows)):
-            owner = self.cell(i, "id", "")
-            indicators = {k: self.cell(i, k, 0.0) for k in INDICATOR_FIELDS}
-            other = {f.removeprefix(INDICATOR_PREFIX): self.cell(i, f, 0.0) for f in extra}
-            fields = {k: self.cell(i, k) for k in ("name", "kind", "officers") if k in self.fields}
-            station = self._made(
-                i, Station, id=owner, **fields, location=tuple(xy[i]), indicators=Indicators(**indicators, other=other)
+
+def _layer(reader: _Reader) -> Layer:
+    build = {
+        "stations": _stations,
+        "partners": _partners,
+        "villages": _villages,
+        "units": _units,
+        "jurisdictions": _jurisdictions,
+        "boundary": _boundary,
+        "incidents": _incidents,
+    }[reader.kind]
+    records, units, areas, xy = build(reader)
+    if reader.problems:
+        raise InputError(f"{reader.table.source} has {len(reader.problems)} bad value(s)", listed(reader.problems))
+    if reader.defaults:
+        warnings.warn(DefaultsWarning("; ".join(reader.defaults)), stacklevel=3)
+    return Layer(
+        reader.kind,
+        reader.table.source,
+        tuple(records),
+        tuple(units),
+        areas,
+        xy,
+        reader.table,
+        reader.fields,
+        reader.crs,
+        tuple(reader.defaults),
+    )
+
+
+def _stations(reader: _Reader) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
+    reader.require("id", "officers")
+    if "units" not in reader.fields and "vehicles" not in reader.fields:
+        reader.defaults.append(f"{reader.table.source}: no units or vehicles (警车数) column: stations get no units")
+    for name in ("kind", *INDICATOR_FIELDS):
+        reader.default(name, "unassigned" if name == "kind" else 0, "station")
+    xy = reader.locations()
+    stations, units = [], []
+    extra = [f for f in reader.fields if f.startswith(INDICATOR_PREFIX)]
+    for i in range(len(reader.table.rows)):
+        owner = reader.cell(i, "id", "")
+        indicators = {k: reader.cell(i, k, 0.0) for k in INDICATOR_FIELDS}
+        other = {f.removeprefix(INDICATOR_PREFIX): reader.cell(i, f, 0.0) for f in extra}
+        fields = {k: reader.cell(i, k) for k in ("name", "kind", "officers") if k in reader.fields}
+        station = reader.made(
+            i, Station, id=owner, **fields, location=tuple(xy[i]), indicators=Indicators(**indicators, other=other)
+        )
+        if station is not None:
+            stations.append(station)
+            units += reader.post_units(i, owner)
+    return stations, units, {}, xy
+
+
+def _partners(reader: _Reader) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
+    reader.require("id", "stations")
+    xy = reader.locations()
+    partners, units = [], []
+    for i in range(len(reader.table.rows)):
+        owner = reader.cell(i, "id", "")
+        name, stations = reader.cell(i, "name", ""), reader.cell(i, "stations", [])
+        partner = reader.made(i, Partner, id=owner, name=name, stations=stations, location=tuple(xy[i]))
+        if partner is not None:
+            partners.append(partner)
+            units += reader.post_units(i, owner)
+    return partners, units, {}, xy
+
+
+def _villages(reader: _Reader) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
+    reader.require("id")
+    reader.default("incident_rate", 0.0, "village")
+    xy = reader.locations()
+    polygons = reader.areas() if reader.table.geometry is not None else []
+    for i, polygon in enumerate(polygons):
+        if polygon is not None:
+            centroid = polygon.centroid
+            xy[i] = (centroid.x, centroid.y)
+    villages, areas = [], {}
+    for i in range(len(reader.table.rows)):
+        values = {k: reader.cell(i, k) for k in ("id", "name", "population", "incident_rate", "station")}
+        values = {k: v for k, v in values.items() if v is not None}
+        if "population" in values:
+            values["population"] = round(values["population"])
+        village = reader.made(i, Village, **values, location=tuple(xy[i]))
+        if village is not None:
+            villages.append(village)
+            if polygons and polygons[i] is not None:
+                areas[village.id] = polygons[i]
+    return villages, [], areas, xy
+
+
+def _units(reader: _Reader) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
+    reader.require("id", "station")
+    units = [
+        reader.made(i, Unit, **{k: reader.cell(i, k, "") for k in ("id", "station", "name")})
+        for i in range(len(reader.table.rows))
+    ]
+    return [], [u for u in units if u is not None], {}, np.zeros((0, 2))
+
+
+def _polygons(reader: _Reader) -> list[Area]:
+    if reader.table.geometry is None:
+        raise InputError(
+            f"{reader.table.source} has no shapes: {reader.kind} need polygons (GeoJSON, shapefile, GeoPackage)"
+        )
+    reader.crs = reader._geometry_crs()
+    areas = reader.areas()
+    for i, area in enumerate(areas):
+        if area is None:
+            reader.problems.append(
+                f"{reader.table.where(i)}: a {reader.table.geometry[i].geom_type}, where a polygon is needed"
             )
-            if station is not None:
-                stations.append(station)
-                units += self._post_units(i, owner)
-        return stations, units, {}, xy
+    return [a for a in areas if a is not None]
 
-    def _partners(self) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
-        self.require("id", "stations")
-        xy = self.locations()
-        partners, units = [], []
-        for i in range(len(self.table.rows)):
-            owner = self.cell(i, "id", "")
-            name, stations = self.cell(i, "name", ""), self.cell(i, "stations", [])
-            partner = self._made(i, Partner, id=owner, name=name, stations=stations, location=tuple(xy[i]))
-            if partner is not None:
-                partners.append(partner)
-                units += self._post_units(i, owner)
-        return partners, units, {}, xy
 
-    def _villages(self) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
-        self.require("id")
-        self.default("incident_rate", 0.0, "village")
-        xy = self.locations()
-        polygons = self.areas() if self.table.geometry is not None else []
-        for i, polygon in enumerate(polygons):
-            if polygon is not None:
-                centroid = polygon.centroid
-                xy[i] = (centroid.x, centroid.y)
-        villages, areas = [], {}
-        for i in range(len(self.table.rows)):
-            values = {k: self.cell(i, k) for k in ("id", "name", "population", "incident_rate", "station")}
-            values = {k: v for k, v in values.items() if v is not None}
-            if "population" in values:
-                values["population"] = round(values["population"])
-            village = self._made(i, Village, **values, location=tuple(xy[i]))
-            if village is not None:
-                villages.append(village)
-                if polygons and polygons[i] is not None:
-                    areas[village.id] = polygons[i]
-        return villages, [], areas, xy
+def _jurisdictions(reader: _Reader) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
+    reader.require("station")
+    polygons = _polygons(reader)
+    areas: dict[str, Area] = {}
+    for i, area in enumerate(polygons):
+        owner = reader.cell(i, "station")
+        if not owner:
+            reader.problems.append(f"{reader.table.where(i)}: needs a 'station' naming what it outlines")
+        elif owner in areas:
+            reader.problems.append(f"{reader.table.where(i)}: a second polygon for station {owner!r}")
+        else:
+            areas[owner] = area
+    return [], [], areas, np.zeros((0, 2))
 
-    def _units(self) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
-        self.require("id", "station")
-        units = [
-            self._made(i, Unit, **{k: self.cell(i, k, "") for k in ("id", "station", "name")})
-            for i in range(len(self.table.rows))
-        ]
-        return [], [u for u in units if u is not None], {}, np.zeros((0, 2))
 
-    def _polygons(self) -> list[Area]:
-        if self.table.geometry is None:
-            raise InputError(
-                f"{self.table.source} has no shapes: {self.kind} need polygons (GeoJSON, shapefile, GeoPackage)"
-            )
-        self.crs = self._geometry_crs()
-        areas = self.areas()
-        for i, area in enumerate(areas):
-            if area is None:
-                self.problems.append(
-                    f"{self.table.where(i)}: a {self.table.geometry[i].geom_type}, where a polygon is needed"
-                )
-        return [a for a in areas if a is not None]
+def _boundary(reader: _Reader) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
+    polygons = _polygons(reader)
+    if len(reader.table.rows) != 1:
+        raise InputError(f"{reader.table.source} must hold exactly one polygon feature, found {len(reader.table.rows)}")
+    return [], [], {"": polygons[0]}, np.zeros((0, 2))
 
-    def _jurisdictions(self) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
-        self.require("station")
-        polygons = self._polygons()
-        areas: dict[str, Area] = {}
-        for i, area in enumerate(polygons):
-            owner = self.cell(i, "station")
-            if not owner:
-                self.problems.append(f"{self.table.where(i)}: needs a 'station' naming what it outlines")
-            elif owner in areas:
-                self.problems.append(f"{self.table.where(i)}: a second polygon for station {owner!r}")
-            else:
-                areas[owner] = area
-        return [], [], areas, np.zeros((0, 2))
 
-    def _boundary(self) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
-        polygons = self._polygons()
-        if len(self.table.rows) != 1:
-            raise InputError(f"{self.table.source} must hold exactly one polygon feature, found {len(self.table.rows)}")
-        return [], [], {"": polygons[0]}, np.zeros((0, 2))
-
-    def _incidents(self) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
-        self.require("time")
-        placed = {"lon", "lat"} <= set(self.fields) or {"x", "y"} <= set(self.fields) or "village" in self.fields
-        if not placed and self.table.geometry is None:
-            raise InputError(
-                f"{self.table.source} gives calls no place: it needs lon and lat (经度, 纬度), x and y, or village"
-            )
-        xy = self.locations()
-        return [], [], {}, xy
+def _incidents(reader: _Reader) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
+    reader.require("time")
+    placed = {"lon", "lat"} <= set(reader.fields) or {"x", "y"} <= set(reader.fields) or "village" in reader.fields
+    if not placed and reader.table.geometry is None:
+        raise InputError(
+            f"{reader.table.source} gives calls no place: it needs lon and lat (经度, 纬度), x and y, or village"
+        )
+    xy = reader.locations()
+    return [], [], {}, xy
