@@ -21,14 +21,18 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 from typing_extensions import Self
 
 from ..district import District
 from ..errors import InputError
 from ..evaluate.demand import DemandParams
+from ..evaluate.history import History
 from ..evaluate.simulation import Comparison, SimulationParams, SimulationResult, compare, simulate
+from ..io.coords import parse_crs
+from ..io.layers import LayerSource
 from ..model import Frozen, describe_validation_error
+from ..network import RoadNetwork
 from ..operate.policies import ClusterFirst, NearestFree, OwnStation, Policy
 from ..operate.travel import TravelTables
 from ..plan.clustering import cluster
@@ -158,6 +162,10 @@ class DemoDistrict(Frozen):
 
         return demo_district()
 
+    def history(self, district: District) -> History | None:
+        """No incident history."""
+        return None
+
     def files(self) -> list[Path]:
         """The files whose contents decide the district."""
         folder = Path(str(files("dispatch.datasets") / "demo"))
@@ -176,6 +184,10 @@ class FolderDistrict(Frozen):
 
         return read_district(self.path)
 
+    def history(self, district: District) -> History | None:
+        """No incident history."""
+        return None
+
     def files(self) -> list[Path]:
         """The files whose contents decide the district: everything in the folder
         but sub-folders."""
@@ -183,63 +195,146 @@ class FolderDistrict(Frozen):
 
 
 class RoadFiles(Frozen):
-    """Roads as a nodes CSV and an edges CSV (see :mod:`dispatch.io.roads`), or an
-    OSM XML file (needs the ``osm`` extra)."""
+    """Roads as a nodes CSV and an edges CSV (see :mod:`dispatch.io.roads`); an
+    OSM file (XML or GraphML: the ``osm`` extra; PBF: the ``files`` extra); or a
+    road line layer with a ``class`` and/or ``speed`` (km/h) column.
+    ``speeds_kph`` overrides the default speed of road classes."""
+
+    model_config = ConfigDict(**Frozen.model_config, populate_by_name=True)
 
     nodes: FilePath | None = None
     edges: FilePath | None = None
     osm: FilePath | None = None
+    lines: FilePath | LayerSource | None = None
+    class_: str | None = Field(None, alias="class")
+    speed: str | None = None
+    speeds_kph: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
-        if (self.osm is None) == (self.nodes is None or self.edges is None):
-            raise ValueError("give either nodes and edges (CSV files) or osm (an OSM XML file)")
+        given = [self.nodes is not None or self.edges is not None, self.osm is not None, self.lines is not None]
+        if sum(given) != 1 or (given[0] and (self.nodes is None or self.edges is None)):
+            raise ValueError(
+                "give exactly one of: nodes and edges (CSV files), osm (an OSM XML, PBF or GraphML file), "
+                "or lines (a road line layer)"
+            )
+        if (self.class_ or self.speed) and self.lines is None:
+            raise ValueError("class and speed name columns of a road line layer: give lines")
         return self
+
+    def network(self, crs: str | int | None) -> RoadNetwork:
+        """The road network; nodes in longitude/latitude are projected to a metric CRS."""
+        from ..io.roads import projected, read_osm_pbf, read_road_lines, read_roads
+        from ..network.convert import RURAL_SPEEDS_KPH, from_osm_file
+        from ..network.lines import ROAD_SPEEDS_KPH
+
+        if self.lines is not None:
+            return read_road_lines(
+                self.lines,
+                class_column=self.class_,
+                speed_column=self.speed,
+                speeds_kph={**ROAD_SPEEDS_KPH, **self.speeds_kph},
+            )
+        if self.osm is not None:
+            speeds = {**RURAL_SPEEDS_KPH, **self.speeds_kph}
+            if self.osm.name.lower().endswith(".pbf"):
+                return read_osm_pbf(self.osm, speeds_kph=speeds)
+            return from_osm_file(self.osm, speeds_kph=speeds)
+        assert self.nodes is not None and self.edges is not None
+        return projected(read_roads(self.nodes, self.edges, crs=parse_crs(crs, "district.crs").crs))
 
     def files(self) -> list[Path]:
         """The road files."""
-        return [p for p in (self.nodes, self.edges, self.osm) if p is not None]
+        lines = self.lines.path if isinstance(self.lines, LayerSource) else self.lines
+        return _with_sidecars([p for p in (self.nodes, self.edges, self.osm, lines) if p is not None])
+
+
+LayerField = FilePath | LayerSource
+"""A layer: a path, or a mapping {path, sheet, layer, crs, encoding, columns}."""
+
+
+def _with_sidecars(paths: list[Path]) -> list[Path]:
+    """``paths`` and the files a shapefile keeps beside it (.dbf, .shx, .prj, .cpg)."""
+    found = []
+    for path in paths:
+        found.append(path)
+        if path.suffix.lower() == ".shp":
+            found += [p for p in sorted(path.parent.glob(path.stem + ".*")) if p != path and p.is_file()]
+    return found
 
 
 class FilesDistrict(Frozen):
-    """GeoJSON layers and a road source."""
+    """Layers from files (CSV, XLSX, GeoJSON, shapefiles, GeoPackages; see
+    :func:`dispatch.io.read_layer`) and a road source. ``crs`` is the CRS of
+    road node CSVs. With ``incidents`` (a 110 / CAD export) the villages' yearly
+    rates come from the calls."""
 
     source: Literal["files"]
     name: str = "district"
-    stations: FilePath
+    stations: LayerField
     roads: RoadFiles
-    villages: FilePath | None = None
-    partners: FilePath | None = None
-    boundary: FilePath | None = None
-    jurisdictions: FilePath | None = None
-    crs: str | None = None
+    units: LayerField | None = None
+    villages: LayerField | None = None
+    partners: LayerField | None = None
+    boundary: LayerField | None = None
+    jurisdictions: LayerField | None = None
+    incidents: LayerField | None = None
+    crs: str | int | None = None
     max_snap_distance: float = Field(1_000.0, gt=0)
+    max_call_distance: float = Field(5_000.0, gt=0)
+
+    _loaded: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _layers_exist(self) -> Self:
+        for name in LAYERS:
+            value = getattr(self, name)
+            if isinstance(value, LayerSource):
+                _existing(value.path)
+        return self
 
     def load(self) -> District:
-        """The district."""
-        from ..io import district_from_files, read_roads
-        from ..network.convert import from_osm_file
+        """The district (village rates from the incidents, if given)."""
+        from ..evaluate.history import match_calls
+        from ..io.folder import district_from_layers, read_layers
+        from ..io.incidents import calls_of
 
-        if self.roads.osm is not None:
-            roads = from_osm_file(self.roads.osm)
-        else:
-            assert self.roads.nodes is not None and self.roads.edges is not None
-            roads = read_roads(self.roads.nodes, self.roads.edges, crs=self.crs)
-        return district_from_files(
-            self.name,
-            roads,
-            self.stations,
-            partners=self.partners,
-            villages=self.villages,
-            jurisdictions=self.jurisdictions,
-            boundary=self.boundary,
-            max_snap_distance=self.max_snap_distance,
-        )
+        roads = self.roads.network(self.crs)
+        sources = {name: getattr(self, name) for name in LAYERS}
+        layers = read_layers(roads, **sources)
+        district = district_from_layers(self.name, roads, layers, max_snap_distance=self.max_snap_distance)
+        history = None
+        if "incidents" in layers:
+            areas = layers["villages"].areas if "villages" in layers else {}
+            history = match_calls(
+                calls_of(layers["incidents"]), district, areas=areas, max_distance=self.max_call_distance
+            )
+            rates = history.rates()
+            district = district.replace(
+                villages=[v.replace(incident_rate=float(r)) for v, r in zip(district.villages, rates)]
+            )
+        self._loaded.update(district=district, history=history, layers=layers)
+        return district
+
+    def history(self, district: District) -> History | None:
+        """The calls of ``incidents`` matched to ``district``'s villages (``None``
+        without incidents)."""
+        if self.incidents is None:
+            return None
+        if self._loaded.get("district") is not district:
+            self.load()
+        history: History | None = self._loaded["history"]
+        return history
 
     def files(self) -> list[Path]:
         """The files whose contents decide the district."""
-        layers = [self.stations, self.villages, self.partners, self.boundary, self.jurisdictions]
-        return [p for p in layers if p is not None] + self.roads.files()
+        paths = [getattr(self, name) for name in LAYERS]
+        paths = [p.path if isinstance(p, LayerSource) else p for p in paths if p is not None]
+        return _with_sidecars(paths) + self.roads.files()
+
+
+LAYERS = ("stations", "units", "villages", "partners", "boundary", "jurisdictions", "incidents")
+"""The layers of a ``files`` district."""
 
 
 DistrictSource = Annotated[DemoDistrict | FolderDistrict | FilesDistrict, Field(discriminator="source")]
@@ -283,6 +378,13 @@ class Scenario(Frozen):
     baseline: PolicyParams = Field(default_factory=lambda: PolicyParams(name="own_station"))
     demand: DemandParams = Field(default_factory=DemandParams)
     simulation: SimulationParams = Field(default_factory=lambda: SimulationParams(replications=3))
+    replay: bool = False
+
+    @model_validator(mode="after")
+    def _replay_needs_incidents(self) -> Self:
+        if self.replay and getattr(self.district, "incidents", None) is None:
+            raise ValueError("replay: true replays the district's incidents: give district.incidents (a call export)")
+        return self
 
     def with_changes(self, changes: Mapping[str, Any]) -> Self:
         """A validated copy with ``changes`` applied, keyed by dotted paths such as
@@ -340,7 +442,7 @@ class Scenario(Frozen):
             plan if spec.needs_plan else None,
             spec.build(),
             params=params,
-            demand=self.demand,
+            **self.calls(district),
             first_replication=first_replication,
             tables=tables,
             on_progress=on_progress,
@@ -354,9 +456,20 @@ class Scenario(Frozen):
             before=self.baseline.build(),
             after=self.policy.build(),
             params=self.simulation,
-            demand=self.demand,
+            **self.calls(district),
             on_progress=on_progress,
         )
+
+    def calls(self, district: District) -> dict[str, Any]:
+        """Where the simulated calls come from: ``demand`` (fitted to the
+        district's incident history, if any), or the history's ``incidents``
+        with ``replay``."""
+        history = self.district.history(district)
+        if history is None:
+            return {"demand": self.demand}
+        if self.replay:
+            return {"incidents": history.stream(self.demand.service, self.simulation.seed)}
+        return {"demand": history.demand(self.demand)}
 
 
 def _combinations(grid: dict[str, list[Any]]) -> int:
@@ -481,7 +594,7 @@ def read_document(path: str | Path) -> dict[str, Any]:
     return document
 
 
-PATH_FIELDS = ("path", "stations", "villages", "partners", "boundary", "jurisdictions", "nodes", "edges", "osm")
+PATH_FIELDS = ("path", *LAYERS, "nodes", "edges", "osm", "lines")
 """District-source fields that name files (relative to the scenario file)."""
 
 

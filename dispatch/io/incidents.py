@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from ..errors import InputError, listed
 from .layers import Layer, LayerSource, read_layer
 
-__all__ = ["CHINA_TIME", "Calls", "parse_time", "read_calls"]
+__all__ = ["CHINA_TIME", "Calls", "calls_of", "parse_time", "read_calls"]
 
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 """China Standard Time, the zone of times that name none."""
@@ -128,10 +128,11 @@ def read_calls(
     (2, ('v001', 'v002'), 3300.0)
     """
     layer = read_layer(source, "incidents", to_crs=to_crs, crs=crs, columns=columns)
-    return _calls(layer)
+    return calls_of(layer)
 
 
-def _calls(layer: Layer) -> Calls:
+def calls_of(layer: Layer) -> Calls:
+    """The calls of an ``incidents`` layer (see :func:`read_calls`)."""
     table = layer.table
     assert table is not None
     fields, rows = layer.fields, table.rows

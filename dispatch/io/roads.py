@@ -29,7 +29,7 @@ from .files import atomic_write, open_text
 from .layers import LayerSource, geometry_crs
 from .tables import read_table
 
-__all__ = ["read_osm_pbf", "read_road_lines", "read_roads", "write_roads"]
+__all__ = ["projected", "read_osm_pbf", "read_road_lines", "read_roads", "write_roads"]
 
 
 def _rows(path: str | Path, required: tuple[str, ...]) -> list[dict[str, str]]:
@@ -88,6 +88,20 @@ def read_roads(nodes_path: str | Path, edges_path: str | Path, *, crs: str | Non
     if problems:
         raise InputError(f"{str(edges_path)!r} has bad values", listed(problems))
     return RoadNetwork(labels, xy, tails, heads, time, length=length, two_way=oneway == 0, crs=crs)
+
+
+def projected(network: RoadNetwork) -> RoadNetwork:
+    """``network`` with longitude/latitude nodes moved to :func:`~dispatch.io.coords.metric_crs`
+    (times and lengths kept); any other network as it is."""
+    if network.crs is None or not is_lonlat(network.crs):
+        return network
+    source = LayerCrs(network.crs)
+    lon, lat = transform(network.xy, source, "EPSG:4326", where="the road nodes").mean(axis=0)
+    target = metric_crs(float(lon), float(lat))
+    xy = transform(network.xy, source, target, where="the road nodes")
+    return RoadNetwork(
+        network.labels, xy, network.tails, network.heads, network.travel_time, length=network.length, crs=target
+    )
 
 
 def write_roads(network: RoadNetwork, nodes_path: str | Path, edges_path: str | Path) -> None:
