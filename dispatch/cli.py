@@ -264,6 +264,21 @@ def _sweep(run: _Run) -> None:
         run.say(f"report written to {sweep_report(sweep, rows, args.report, language=run.language)}")
 
 
+def _init(run: _Run) -> None:
+    from .datasets.template import write_template
+
+    scenario = write_template(run.args.folder, lang=run.language)
+    run.say(f"wrote a template county to {run.args.folder}; try: dispatch check {scenario}")
+
+
+def _check(run: _Run) -> int:
+    from .experiment.check import check_scenario
+
+    report = check_scenario(run.args.scenario)
+    print(report.text())
+    return 0 if report.ok else 2
+
+
 def _schema(run: _Run) -> None:
     from .experiment.scenario import Scenario, Sweep
 
@@ -297,7 +312,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     shared = _shared_options()
 
-    def command(name: str, run: Callable[[_Run], None], help: str) -> argparse.ArgumentParser:
+    def command(name: str, run: Callable[[_Run], int | None], help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, parents=[shared])
         sub.set_defaults(run=run)
         return sub
@@ -344,6 +359,12 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (needs the dask extra)")
     sweep.add_argument("--report", type=_output(".html"), help="write the comparison across the grid as HTML here")
 
+    init = command("init", _init, "write a template county (spreadsheets and a scenario) to start from")
+    init.add_argument("folder", help="new folder to write (headers in the --lang language)")
+
+    check = command("check", _check, "validate a scenario and its files without solving (exit 2: problems)")
+    scenario_commands(check)
+
     schema = command("schema", _schema, "print the JSON Schema of scenario or sweep files")
     schema.add_argument("kind", nargs="?", choices=["scenario", "sweep"], default="scenario")
     return parser
@@ -361,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             if not args.debug:
                 warnings.showwarning = _show_warning
-            args.run(_Run(args))
+            code: int | None = args.run(_Run(args))
     except (InputError, InfeasibleError) as error:
         if args.debug:
             traceback.print_exc()
@@ -376,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = "" if args.debug else " (rerun with --debug for the traceback)"
         print(f"dispatch: failed: {type(error).__name__}: {error}{hint}", file=sys.stderr)
         return 1
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from ..io.geojson import write_areas, write_boundary
 from ..io.roads import write_roads
 from ..network import RoadNetwork
 
-__all__ = ["PLACED_CRS", "PLACED_OFFSET", "placed_demo", "write_template"]
+__all__ = ["PLACED_CRS", "PLACED_OFFSET", "place", "placed_demo", "write_template"]
 
 PLACED_CRS = "EPSG:4545"
 """CGCS2000 / 3-degree Gauss-Krüger CM 108E: the placed demo's CRS."""
@@ -85,7 +85,12 @@ def placed_demo() -> District:
     """
     from . import demo_district
 
-    demo = demo_district()
+    return place(demo_district())
+
+
+def place(demo: District) -> District:
+    """A district in local metres moved by :data:`PLACED_OFFSET` into
+    :data:`PLACED_CRS`, its travel times unchanged."""
     roads = demo.roads
     offset = np.asarray(PLACED_OFFSET)
     moved = RoadNetwork(

@@ -406,7 +406,7 @@ def _partners(reader: _Reader) -> tuple[list[Any], list[Unit], dict[str, Area], 
 
 def _villages(reader: _Reader) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
     reader.require("id")
-    reader.default("incident_rate", 0.0, "village")
+    reader.default("incident_rate", 0.0, "village (unless incidents are given)")
     xy = reader.locations()
     polygons = reader.areas() if reader.table.geometry is not None else []
     for i, polygon in enumerate(polygons):
