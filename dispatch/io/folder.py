@@ -170,24 +170,17 @@ def district_from_layers(
 
 
 def _shared_ids(layers: Mapping[str, Layer]) -> list[str]:
-    """Ids given in two files (stations and partners; units)."""
-    seen: dict[str, str] = {}
+    """Ids given twice, naming the files (posts: stations and partners; units)."""
+    posts = [layers[k] for k in ("stations", "partners") if k in layers]
+    units = [(layer.source, u.id) for layer in posts for u in layer.units]
+    if "units" in layers:
+        units += [(layers["units"].source, u.id) for u in layers["units"].records]
     problems = []
-    for kind, items in (
-        (
-            "posts",
-            [(layers[k].source, r.id) for k in ("stations", "partners") if k in layers for r in layers[k].records],
-        ),
-        (
-            "units",
-            [(layers[k].source, u.id) for k in ("stations", "partners") if k in layers for u in layers[k].units]
-            + [(layers["units"].source, u.id) for u in (layers["units"].records if "units" in layers else ())],
-        ),
-    ):
-        seen = {}
+    for kind, items in (("post", [(layer.source, r.id) for layer in posts for r in layer.records]), ("unit", units)):
+        seen: dict[str, str] = {}
         for source, ident in items:
             if ident in seen:
-                where = f"{seen[ident]} and {source}" if seen[ident] != source else source
+                where = f"{seen[ident]} and {source}" if seen[ident] != source else f"{source} twice"
                 problems.append(f"{kind} id {ident!r} appears in {where}")
             else:
                 seen[ident] = source

@@ -173,9 +173,12 @@ def _text(value: Any) -> str:
 
 
 def _number(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError("a yes/no value is not a number")
-    number = float(str(value).replace(",", "")) if isinstance(value, str) else float(value)
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(str(value).replace(",", "")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise ValueError("not a number") from None
     if not math.isfinite(number):
         raise ValueError("not a finite number")
     return number
@@ -219,6 +222,7 @@ class _Reader:
         self.fields = match_columns(kind, table.headers, table.source, columns, allowed=allowed)
         self.crs = parse_crs(crs if crs is not None else table.crs, f"{table.source}: crs")
         self.problems: list[str] = []
+        self.bad_rows: set[int] = set()
         self.defaults: list[str] = []
 
     def cell(self, i: int, name: str, default: Any = None) -> Any:
@@ -232,7 +236,8 @@ class _Reader:
         convert = CONVERTERS.get(name, _number)
         try:
             return convert(value)
-        except (TypeError, ValueError) as error:
+        except ValueError as error:
+            self.bad_rows.add(i)
             self.problems.append(f"{self.table.where(i, self.table.headers[position])}: {value!r} is {error}")  # type: ignore[index]
             return default
 
@@ -323,7 +328,10 @@ class _Reader:
     # -------------------------------------------------------------- layers
 
     def made(self, i: int, model: type[Frozen], **values: Any) -> Any:
-        """``model(**values)``, or ``None`` with its problems noted against row ``i``."""
+        """``model(**values)``, or ``None`` with its problems noted against row ``i``
+        (a row with a bad cell, already noted, makes nothing)."""
+        if i in self.bad_rows:
+            return None
         try:
             return model(**values)
         except InputError as error:
@@ -433,7 +441,7 @@ def _units(reader: _Reader) -> tuple[list[Any], list[Unit], dict[str, Area], NDA
         reader.made(i, Unit, **{k: reader.cell(i, k, "") for k in ("id", "station", "name")})
         for i in range(len(reader.table.rows))
     ]
-    return [], [u for u in units if u is not None], {}, np.zeros((0, 2))
+    return [u for u in units if u is not None], [], {}, np.zeros((0, 2))
 
 
 def _polygons(reader: _Reader) -> list[Area]:

@@ -95,7 +95,7 @@ def _point(properties: dict[str, object], coordinates: object = (0.0, 0.0)) -> d
         (_collection(_point({"name": "no id", "officers": 3})), "has no 'id' column"),  # no id
         (
             _collection(_point({"id": "s", "officers": "many"})),
-            "Station 's': field 'officers'",
+            "feature 0, column 'officers': 'many' is not a number",
         ),  # bad officers
         (
             _collection(_point({"id": "s", "officers": 3, "kind": "capital"})),
