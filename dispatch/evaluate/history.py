@@ -128,9 +128,9 @@ class History:
 
     def table(self) -> Table:
         """Calls kept and dropped, by reason."""
-        rows = [["matched to a village", str(len(self))]]
-        rows += [[reason, str(len(where))] for reason, where in sorted(self.dropped.items())]
-        return Table(f"Calls in {self.calls.source}", ["", "calls"], rows)
+        rows: list[list[Any]] = [["matched to a village", len(self)]]
+        rows += [[f"dropped: {reason}", len(where)] for reason, where in sorted(self.dropped.items())]
+        return Table(f"Calls in {self.calls.source}", ["", "calls"], rows, ("", ",d"))
 
 
 def _midnight(timestamp: float) -> float:

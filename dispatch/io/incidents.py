@@ -62,10 +62,6 @@ def parse_time(value: Any, *, serial: bool = False) -> float:
             raise ValueError("not a time")
         return (EXCEL_EPOCH + timedelta(days=number)).timestamp() if serial else number
     text = str(value).strip()
-    try:
-        return parse_time(float(text), serial=serial)
-    except ValueError:
-        pass
     for pattern in (_CHINESE, _COMPACT):
         match = pattern.match(text)
         if match:
@@ -73,7 +69,10 @@ def parse_time(value: Any, *, serial: bool = False) -> float:
             second = float(match.group(6) or 0)
             moment = datetime(year, month, day, hour, minute, tzinfo=CHINA_TIME) + timedelta(seconds=second)
             return moment.timestamp()
-    return parse_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    try:
+        return parse_time(float(text), serial=serial)
+    except ValueError:
+        return parse_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
 @dataclass(frozen=True)
