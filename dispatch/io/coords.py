@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -217,9 +218,14 @@ def transform(xy: ArrayLike, source: LayerCrs, target: str | None, *, where: str
         )
     if source.crs == target:
         return points
-    transformer = pyproj.Transformer.from_crs(source.crs, target, always_xy=True)
-    x, y = transformer.transform(points[:, 0], points[:, 1])
+    x, y = _transformer(source.crs, target).transform(points[:, 0], points[:, 1])
     return np.column_stack([x, y])
+
+
+@lru_cache(maxsize=32)
+def _transformer(source: str, target: str) -> Any:
+    """A pyproj transformer, made once per pair (making one takes about 0.1 s)."""
+    return _pyproj().Transformer.from_crs(source, target, always_xy=True)
 
 
 def _check_lonlat(points: NDArray[np.float64], source: LayerCrs, where: str) -> None:
