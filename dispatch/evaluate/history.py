@@ -130,7 +130,7 @@ class History:
         """Calls kept and dropped, by reason."""
         rows: list[list[Any]] = [["matched to a village", len(self)]]
         rows += [[f"dropped: {reason}", len(where)] for reason, where in sorted(self.dropped.items())]
-        return Table(f"Calls in {self.calls.source}", ["", "calls"], rows, ("", ",d"))
+        return Table(f"Calls in {self.calls.source}", ("", "calls"), tuple(tuple(r) for r in rows), ("", ",d"))
 
 
 def _midnight(timestamp: float) -> float:
@@ -165,7 +165,7 @@ def match_calls(
     def drop(k: int, reason: str) -> None:
         dropped.setdefault(reason, []).append(calls.rows[k])
 
-    placed = ~np.isnan(calls.xy).any(axis=1)
+    placed = np.asarray(~np.isnan(calls.xy).any(axis=1))
     unmatched = []
     for k, given in enumerate(calls.village):
         found = -1 if given is None else by_id.get(given, by_name.get(given, -1))

@@ -174,13 +174,28 @@ def quantiles(values: ArrayLike, q: Sequence[float]) -> NDArray[np.float64]:
 
 def response_metrics(response: ArrayLike, targets: Sequence[float] = TARGETS) -> dict[str, float]:
     """Mean, median, 90th and 95th percentile response time (seconds) and the share
-    within each target, over the served calls (``nan`` entries are left out)."""
+    within each target (``nan`` entries, lost calls, are left out).
+
+    A call never answered is ``inf``: it counts against every percentile and
+    share (a p90 is ``inf`` when over a tenth of the calls went unanswered); the
+    mean is over the answered calls.
+
+    Examples
+    --------
+    >>> found = response_metrics([60.0, 600.0, float("inf")], targets=(900.0,))
+    >>> found["mean"], found["within_900"], found["p95"]
+    (330.0, 0.6666666666666666, inf)
+    """
     times = np.asarray(response, dtype=np.float64)
     times = times[~np.isnan(times)]
+    answered = times[np.isfinite(times)]
     if not len(times):
         return {"mean": math.nan, "p50": math.nan, "p90": math.nan, "p95": math.nan} | {
             within(t): math.nan for t in targets
         }
-    p50, p90, p95 = quantiles(times, [0.5, 0.9, 0.95])
-    found = {"mean": float(times.mean()), "p50": float(p50), "p90": float(p90), "p95": float(p95)}
+    # a level q of all calls is the level q / (share answered) of the answered ones, or never reached
+    share = len(answered) / len(times)
+    p50, p90, p95 = (quantiles(answered, [q / share])[0] if q < share else math.inf for q in (0.5, 0.9, 0.95))
+    mean = float(answered.mean()) if len(answered) else math.inf
+    found = {"mean": mean, "p50": float(p50), "p90": float(p90), "p95": float(p95)}
     return found | {within(t): float((times <= t).mean()) for t in targets}

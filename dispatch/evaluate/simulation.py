@@ -16,6 +16,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
 from ..district import District
-from ..errors import InputError
+from ..errors import DispatchWarning, InputError
 from ..model import Frozen, Incident
 from ..operate.decision import Decision, Reason
 from ..operate.dispatcher import Dispatcher
@@ -117,9 +118,15 @@ class Records:
     cluster: NDArray[np.int64]
 
     @property
+    def unanswered(self) -> NDArray[np.bool_]:
+        """Calls no unit ever reached that were not lost (still waiting when the
+        run ended: say, at a station without units and no other allowed)."""
+        return np.isnan(self.arrival) & ~self.lost
+
+    @property
     def response(self) -> NDArray[np.float64]:
-        """Seconds from call to arrival."""
-        return self.arrival - self.call
+        """Seconds from call to arrival (``inf`` when never answered, ``nan`` when lost)."""
+        return np.where(self.unanswered, np.inf, self.arrival - self.call)
 
     @property
     def wait(self) -> NDArray[np.float64]:
@@ -144,6 +151,7 @@ class Records:
             "queued": float((self.wait[served] > 1e-9).mean()) if served.any() else math.nan,
             "mean_wait": float(np.nanmean(self.wait)) if served.any() else math.nan,
             "lost": float(self.lost.mean()) if len(self.lost) else math.nan,
+            "unanswered": float(self.unanswered.mean()) if len(self.lost) else math.nan,
             "cross_station": share(post != home),
             "cross_cluster": share(other_cluster),
             "partner": share(~by_station),
@@ -343,8 +351,29 @@ def simulate(
         tables = dispatcher.tables
         tables.warm(district.village_nodes)
         runs.append(_run(dispatcher, stream, params.horizon))
+        _warn_unanswered(runs[-1], district, r)
         tracker.advance()
     return SimulationResult(tuple(runs), district.unit_ids, district.post_ids, params.confidence)
+
+
+class UnansweredCallsWarning(DispatchWarning):
+    """Some simulated calls were never answered: no unit allowed to take them
+    ever came free (a station without units under OwnStation, say)."""
+
+
+def _warn_unanswered(records: Records, district: District, replication: int) -> None:
+    never = np.flatnonzero(records.unanswered)
+    if not len(never):
+        return
+    homes = sorted({district.post_ids[h] for h in records.home[never].tolist() if h >= 0})
+    warnings.warn(
+        UnansweredCallsWarning(
+            f"replication {replication}: {len(never):,} of {len(records.call):,} calls were never answered "
+            f"(calls of {', '.join(map(repr, homes[:10]))}); they count against every percentile and share: "
+            "give those stations units or choose a policy that lets other stations answer"
+        ),
+        stacklevel=3,
+    )
 
 
 @dataclass(frozen=True)

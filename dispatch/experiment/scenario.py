@@ -540,10 +540,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _yaml_loader() -> Any:
     """A safe YAML loader class that refuses anchors and aliases (no YAML bombs)
     and keys given twice in one mapping."""
-    try:
-        import yaml
-    except ImportError as error:
-        raise ImportError("YAML files need PyYAML: pip install 'central-dispatch[yaml]'") from error
+    import yaml
 
     class Loader(yaml.SafeLoader):
         def compose_node(self, parent: Any, index: Any) -> Any:

@@ -171,7 +171,7 @@ def calls_of(layer: Layer) -> Calls:
     unknown = np.isnan(service)
     service[unknown] = (times["clear"] - times["arrival"])[unknown]
     late = np.flatnonzero(service < 0)
-    problems += [f"{table.where(i)}: cleared before it was reached (clear < arrival)" for i in late]
+    problems += [f"{table.where(int(i))}: cleared before it was reached (clear < arrival)" for i in late]
     priority = np.zeros(len(rows), dtype=np.int64)
     for i, value in enumerate(cells("priority")):
         if value is None:
@@ -213,7 +213,7 @@ def calls_of(layer: Layer) -> Calls:
         arrival=times["arrival"][index],
         clear=times["clear"][index],
         service=service[index],
-        rows=tuple(table.where(i) for i in index),
+        rows=tuple(table.where(int(i)) for i in index),
         dropped=dropped,
     )
 

@@ -233,7 +233,7 @@ class _Reader:
             return default
         if name in TEXT_FIELDS:
             return _text(value)
-        convert = CONVERTERS.get(name, _number)
+        convert: Callable[[Any], Any] = CONVERTERS.get(name, _number)
         try:
             return convert(value)
         except ValueError as error:

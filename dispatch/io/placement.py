@@ -62,7 +62,7 @@ def _warn_if_shifted(layer: Layer, roads: RoadNetwork, xy: NDArray[np.float64]) 
     here = LayerCrs(roads.crs)
     lonlat = transform(xy, here, "EPSG:4326")
     for offset in ("GCJ-02", "BD-09"):
-        undone = np.column_stack(to_wgs84(lonlat[:, 0], lonlat[:, 1], offset))  # type: ignore[arg-type]
+        undone = np.column_stack(to_wgs84(lonlat[:, 0], lonlat[:, 1], offset))
         if np.allclose(undone, lonlat):
             return  # outside China: no offset applies
         better = _median_gap(roads, transform(undone, LayerCrs("EPSG:4326"), roads.crs))

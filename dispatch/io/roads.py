@@ -188,7 +188,7 @@ def read_road_lines(
         speed = np.where(np.isnan(given), speed, given)
     unknown = [
         f"{table.where(i)}: class {table.rows[i][fields['class']]!r}" if "class" in fields else table.where(i)
-        for i in np.flatnonzero(np.isnan(speed))
+        for i in np.flatnonzero(np.isnan(speed)).tolist()
     ]
     if unknown:
         raise InputError(
@@ -201,8 +201,8 @@ def read_road_lines(
         if "oneway" in fields
         else None
     )
-    given = parse_crs(options.crs if options.crs is not None else table.crs, f"{table.source}: crs")
-    layer_crs, _ = geometry_crs(table, given, lonlat_default=True)
+    declared = parse_crs(options.crs if options.crs is not None else table.crs, f"{table.source}: crs")
+    layer_crs, _ = geometry_crs(table, declared, lonlat_default=True)
     names = [table.where(i) for i in range(len(table.rows))]
     return _lines_network(table.geometry, layer_crs, speed, oneway, names, table.source)
 

@@ -109,10 +109,9 @@ def from_lines(
     direction = np.zeros(len(geometry), dtype=np.int64) if oneway is None else np.asarray(oneway, dtype=np.int64)
     names = names or [f"line {i}" for i in range(len(geometry))]
     kinds = shapely.get_type_id(geometry) if len(geometry) else np.zeros(0, dtype=np.int64)
-    problems = [f"{names[i]}: a {geometry[i].geom_type}, not a LineString" for i in np.flatnonzero(kinds != 1)]
-    problems += [
-        f"{names[i]}: speed {float(speed[i])!r} km/h" for i in np.flatnonzero(~(speed > 0) | ~np.isfinite(speed))
-    ]
+    problems = [f"{names[i]}: a {geometry[i].geom_type}, not a LineString" for i in np.flatnonzero(kinds != 1).tolist()]
+    slow = np.flatnonzero(~(speed > 0) | ~np.isfinite(speed)).tolist()
+    problems += [f"{names[i]}: speed {float(speed[i])!r} km/h" for i in slow]
     if problems:
         raise InputError("road lines need LineString geometry and a speed > 0 km/h", listed(problems))
     if not len(geometry):

@@ -166,3 +166,17 @@ def test_a_call_a_preempted_unit_drops_is_lost_in_a_loss_system(tiny: District, 
         assert np.isnan(run.dispatch[0]) and run.reason[0] == ""
     else:  # served once the urgent call is done: after its arrival and 600 s on scene
         assert run.dispatch[0] == run.clear[1]
+
+
+def test_calls_never_answered_count_against_every_share_and_are_warned(tiny: District) -> None:
+    from dispatch.evaluate.simulation import UnansweredCallsWarning
+
+    no_units = tiny.replace(units=[u for u in tiny.units if u.station != "shuishi"])  # shuishi has no unit
+    with pytest.warns(UnansweredCallsWarning, match=r"never answered \(calls of 'shuishi'\)"):
+        result = simulate(no_units, None, OwnStation(), params=SimulationParams(horizon=30 * 86_400.0, seed=1))
+    run = result.runs[0]
+    metrics = run.metrics()
+    assert metrics["unanswered"] == pytest.approx(run.unanswered.mean()) and metrics["unanswered"] > 0.1
+    assert metrics["lost"] == 0.0  # not lost, and not silently left out:
+    assert metrics["within_1800"] <= 1 - metrics["unanswered"] and metrics["p95"] == float("inf")
+    assert np.isinf(run.response[run.unanswered]).all()

@@ -113,3 +113,59 @@ def test_check_reports_stations_without_units_villages_without_calls_and_default
     assert "station 'antang' has no units" in report
     assert "320 village(s) without calls" in report
     assert "no 'incident_rate' column: every village" in report
+
+
+PLAN_OSM = """
+import json, sys
+from dispatch.cli import main
+main(["plan", sys.argv[1], "--json", sys.argv[2]])
+"""
+
+
+@pytest.mark.slow
+def test_an_osm_scenario_plans_identically_under_any_hash_seed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from dispatch.io.coords import LayerCrs, transform
+    from dispatch.network.convert import from_osm_file
+    from tests.conftest import DATA
+
+    osm = DATA / "osm" / "kouvola_drive.osm"
+    roads = from_osm_file(osm)
+    lonlat = transform(roads.xy, LayerCrs(roads.crs), "EPSG:4326")  # stations and villages in RFC 7946 GeoJSON
+    picks = {"stations": range(0, 200, 40), "villages": range(3, 229, 9)}
+    for kind, nodes in picks.items():
+        features = [
+            {
+                "type": "Feature",
+                "properties": {"id": f"{kind[0]}{i}", "officers": 4, "units": [f"u{i}"]}
+                if kind == "stations"
+                else {"id": f"{kind[0]}{i}", "incident_rate": 50 + i},
+                "geometry": {"type": "Point", "coordinates": lonlat[i].tolist()},
+            }
+            for i in nodes
+        ]
+        (tmp_path / f"{kind}.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    scenario = tmp_path / "osm.json"
+    district = {
+        "source": "files",
+        "stations": "stations.geojson",
+        "villages": "villages.geojson",
+        "roads": {"osm": str(osm)},
+    }
+    scenario.write_text(json.dumps({"district": district, "plan": {"max_link_time": 900}}))
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-W", "ignore", "-c", PLAN_OSM, str(scenario), str(tmp_path / f"plan{seed}.json")],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            stdout=subprocess.DEVNULL,
+        )
+        for seed in (0, 1, 2, 3, 4)
+    ]
+    assert all(run.wait(timeout=300) == 0 for run in runs)
+    plans = [json.loads((tmp_path / f"plan{seed}.json").read_text()) for seed in (0, 1, 2, 3, 4)]
+    for plan in plans:
+        plan.pop("build_time"), plan.pop("solve_time")
+    assert all(plan == plans[0] for plan in plans) and plans[0]["status"] == "optimal"
