@@ -290,7 +290,7 @@ class FilesDistrict(Frozen):
         for name in LAYERS:
             value = getattr(self, name)
             if isinstance(value, LayerSource):
-                _existing(value.path)
+                _file(value.path)
         return self
 
     def load(self) -> District:

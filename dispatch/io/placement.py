@@ -23,6 +23,9 @@ outside the road network."""
 MIN_SHIFT = 100.0
 """Metres off the roads below which no offset is suspected."""
 
+SAMPLE = 2_000
+"""About how many of a layer's points the offset check looks at."""
+
 
 class CoordinateShiftWarning(DispatchWarning):
     """A layer's points sit off the roads by a shift that GCJ-02 or BD-09 explains."""
@@ -47,7 +50,7 @@ def check_against_roads(layer: Layer, roads: RoadNetwork) -> None:
             f"{layer.crs} and the roads are in {roads.crs or 'no declared CRS'}; give the layer its real CRS with crs:"
         )
     if layer.crs.offset is None and layer.crs.crs is not None and is_lonlat(layer.crs.crs) and len(xy) >= 3:
-        _warn_if_shifted(layer, roads, xy)
+        _warn_if_shifted(layer, roads, xy[:: max(1, len(xy) // SAMPLE)])
 
 
 def _median_gap(roads: RoadNetwork, xy: NDArray[np.float64]) -> float:

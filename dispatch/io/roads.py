@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +22,10 @@ from shapely.geometry.base import BaseGeometry
 from ..errors import InputError, listed
 from ..network import RoadNetwork
 from ..network.convert import RURAL_SPEEDS_KPH
-from ..network.lines import ROAD_SPEEDS_KPH, from_lines, road_speeds
+from ..network.lines import ROAD_SPEEDS_KPH, from_vertices, road_speeds
 from .columns import match_columns
 from .coords import LayerCrs, is_lonlat, metric_crs, parse_crs, transform
-from .files import atomic_write, open_text
+from .files import atomic_write, csv_rows, decode, read_bytes
 from .layers import LayerSource, geometry_crs
 from .tables import read_table
 
@@ -33,12 +33,13 @@ __all__ = ["projected", "read_osm_pbf", "read_road_lines", "read_roads", "write_
 
 
 def _rows(path: str | Path, required: tuple[str, ...]) -> list[dict[str, str]]:
-    with open_text(path) as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(f"{str(path)!r} lacks the column(s) {missing}; it needs {list(required)}")
-        return list(reader)
+    source = repr(str(path))
+    text, _ = decode(read_bytes(path), source)
+    header, *rows = csv_rows(text, source) or [[]]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(f"{source} lacks the column(s) {missing}; it needs {list(required)}")
+    return [dict(zip(header, row)) for row in rows]
 
 
 def _numbers(path: str | Path, rows: list[dict[str, str]], column: str, default: str | None = None) -> np.ndarray:
@@ -203,8 +204,7 @@ def read_road_lines(
     )
     declared = parse_crs(options.crs if options.crs is not None else table.crs, f"{table.source}: crs")
     layer_crs, _ = geometry_crs(table, declared, lonlat_default=True)
-    names = [table.where(i) for i in range(len(table.rows))]
-    return _lines_network(table.geometry, layer_crs, speed, oneway, names, table.source)
+    return _lines_network(table.geometry, layer_crs, speed, oneway, table.where, table.source)
 
 
 def _positive(value: object) -> float:
@@ -220,21 +220,32 @@ def _lines_network(
     layer_crs: LayerCrs,
     speed: NDArray[np.float64],
     oneway: Sequence[int] | None,
-    names: Sequence[str],
+    name: Callable[[int], str],
     source: str,
 ) -> RoadNetwork:
     """Lines (MultiLineStrings split into parts) moved to a metric CRS, noded;
     lines without a CRS are taken to be in metres."""
-    parts, index = shapely.get_parts(np.asarray(geometry, dtype=object), return_index=True)
+    shapes = np.asarray(geometry, dtype=object)
+    kinds = shapely.get_type_id(shapes)
+    bad = np.flatnonzero(~np.isin(kinds, [1, 5])).tolist()  # LineString, MultiLineString
+    if bad:
+        raise InputError(
+            f"{source}: road lines must be lines", listed([f"{name(i)}: a {shapes[i].geom_type}" for i in bad])
+        )
+    parts, index = (
+        shapely.get_parts(shapes, return_index=True) if (kinds == 5).any() else (shapes, np.arange(len(shapes)))
+    )
+    coords, line = shapely.get_coordinates(parts, return_index=True)
     target = layer_crs.crs
     if target is not None and (is_lonlat(target) or layer_crs.offset is not None):
-        points = shapely.get_coordinates(parts)
-        lon, lat = transform(points, layer_crs, "EPSG:4326", where=source).mean(axis=0)
+        lon, lat = transform(coords, layer_crs, "EPSG:4326", where=source).mean(axis=0)
         target = metric_crs(float(lon), float(lat))
-    coordinates = transform(shapely.get_coordinates(parts), layer_crs, target, where=source)
-    parts = shapely.set_coordinates(parts.copy(), coordinates)
-    direction = None if oneway is None else np.asarray(oneway)[index]
-    return from_lines(parts, speed[index], oneway=direction, crs=target, names=[names[i] for i in index])
+    coords = transform(coords, layer_crs, target, where=source)
+    direction = np.zeros(len(shapes), dtype=np.int64) if oneway is None else np.asarray(oneway, dtype=np.int64)
+    slow = np.flatnonzero(~(speed > 0) | ~np.isfinite(speed)).tolist()
+    if slow:
+        raise InputError(f"{source}: road lines need a speed > 0 km/h", listed([name(i) for i in slow]))
+    return from_vertices(coords, line, speed[index], direction[index], crs=target)
 
 
 def read_osm_pbf(path: str | Path, *, speeds_kph: Mapping[str, float] = RURAL_SPEEDS_KPH) -> RoadNetwork:
@@ -259,7 +270,7 @@ def read_osm_pbf(path: str | Path, *, speeds_kph: Mapping[str, float] = RURAL_SP
     speed = np.where(np.isnan(given), speed, given)
     oneway = [ONEWAY_MARKS.get(tags[i].get("oneway", "").casefold(), 0) for i in keep]
     lines = [table.geometry[i] for i in keep]
-    return _lines_network(lines, LayerCrs("EPSG:4326"), speed, oneway, [table.where(i) for i in keep], table.source)
+    return _lines_network(lines, LayerCrs("EPSG:4326"), speed, oneway, lambda i: table.where(keep[i]), table.source)
 
 
 def _hstore(text: object) -> dict[str, str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -256,23 +257,16 @@ def _ogr_read(read: Any, path: Path, source: str, layer: str | None, encoding: s
         raise InputError(f"cannot read {source}: {error}") from None
     if layer is not None:
         source = f"{source}, layer {layer!r}"
-    shapes = list(shapely.from_wkb(wkb)) if wkb is not None else None
+    geometry = shapely.from_wkb(wkb) if wkb is not None else None
     headers = [str(h) for h in meta["fields"]]
-    rows = [list(r) for r in zip(*fields)] if len(fields) else [[] for _ in range(len(shapes or []))]
-    rows = [[c if c == c and c != "" else None for c in r] for r in rows]  # NaN and "" are empty cells
-    problems = [
-        f"feature {i}: empty or invalid geometry ({shapely.is_valid_reason(g)})"
-        for i, g in enumerate(shapes or [])
-        if g is None or g.is_empty or not shapely.is_valid(g)
-    ]
-    if problems:
-        raise InputError(f"{source} has malformed features", listed(problems))
+    # Python values, with NaN and "" as empty cells
+    columns = [[None if v is None or v != v or v == "" else v for v in values.tolist()] for values in fields]
+    rows = [list(r) for r in zip(*columns)] if columns else [[] for _ in range(len(geometry or []))]
+    if geometry is not None:
+        bad = np.flatnonzero(~shapely.is_valid(geometry) | shapely.is_empty(geometry) | shapely.is_missing(geometry))
+        problems = [f"feature {i}: empty or invalid geometry ({shapely.is_valid_reason(geometry[i])})" for i in bad]
+        if problems:
+            raise InputError(f"{source} has malformed features", listed(problems))
+    shapes = list(geometry) if geometry is not None else None
     numbers = list(range(len(rows)))
-    return Table(
-        source, headers, [_plain(r) for r in rows], numbers, shapes, meta.get("crs"), "feature", meta.get("encoding")
-    )
-
-
-def _plain(row: list[Any]) -> list[Any]:
-    """Numpy scalars as Python numbers."""
-    return [c.item() if hasattr(c, "item") else c for c in row]
+    return Table(source, headers, rows, numbers, shapes, meta.get("crs"), "feature", meta.get("encoding"))

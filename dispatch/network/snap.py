@@ -25,9 +25,13 @@ def is_geographic(crs: str | None) -> bool:
         return False
     try:
         from pyproj import CRS
+        from pyproj.exceptions import CRSError
     except ImportError:
         return str(crs).lower() in GEOGRAPHIC_NAMES
-    return bool(CRS.from_user_input(crs).is_geographic)
+    try:
+        return bool(CRS.from_user_input(crs).is_geographic)
+    except CRSError:
+        raise InputError(f"unknown CRS {crs!r}: give an EPSG code such as 'EPSG:4545', or None") from None
 
 
 def far_from_road(names: Sequence[str], distance: ArrayLike, max_distance: float) -> list[str]:

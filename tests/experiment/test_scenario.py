@@ -145,3 +145,32 @@ def test_a_sweep_of_the_largest_allowed_grid_is_counted_and_built_lazily() -> No
     assert sweep.size == 10_000
     changes, scenario = next(sweep.scenarios())
     assert changes == {"simulation.seed": 0, "demand.scale": 1.0} and scenario.simulation.seed == 0
+
+
+def test_a_folder_or_fifo_given_as_a_scenario_is_named_for_what_it_is(tmp_path: Path) -> None:
+    import os
+
+    with pytest.raises(InputError, match="is not a regular file"):
+        load_scenario(tmp_path)
+    os.mkfifo(tmp_path / "pipe.yaml")
+    with pytest.raises(InputError, match="is not a regular file"):
+        load_scenario(tmp_path / "pipe.yaml")
+
+
+def test_the_key_hashes_every_layer_file_and_a_shapefiles_sidecars(tmp_path: Path) -> None:
+    for name in ("stations.xlsx", "villages.shp", "villages.dbf", "villages.prj", "n.csv", "e.csv"):
+        (tmp_path / name).write_text(name)
+    district = {
+        "source": "files",
+        "stations": {"path": "stations.xlsx", "sheet": "派出所", "crs": "GCJ-02"},
+        "villages": "villages.shp",
+        "roads": {"nodes": "n.csv", "edges": "e.csv"},
+        "crs": 4545,  # an EPSG code as a number
+    }
+    (tmp_path / "s.json").write_text(json.dumps({"district": district}))
+    first = load_scenario(tmp_path / "s.json").key()
+    (tmp_path / "villages.dbf").write_text("other attributes")
+    assert load_scenario(tmp_path / "s.json").key() != first
+    (tmp_path / "s.json").write_text(json.dumps({"district": district | {"stations": {"path": "gone.xlsx"}}}))
+    with pytest.raises(InputError, match="gone.xlsx' does not exist"):
+        load_scenario(tmp_path / "s.json")

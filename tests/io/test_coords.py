@@ -91,3 +91,11 @@ def test_impossible_longitudes_and_latitudes_are_refused(xy: list[tuple[float, f
     with pytest.raises(InputError, match=message) as caught:
         transform(xy, LayerCrs("EPSG:4326"), "EPSG:4545", where="'stations.csv'")
     assert "'stations.csv'" in str(caught.value)
+
+
+def test_a_road_network_with_an_unknown_crs_names_it() -> None:
+    from dispatch.network import from_edges
+
+    roads = from_edges([("a", "b", 60.0)], {"a": (0, 0), "b": (900, 0)}, crs="EPSG:99999")
+    with pytest.raises(InputError, match="unknown CRS 'EPSG:99999'"):
+        roads.snap([(0.0, 0.0)])
