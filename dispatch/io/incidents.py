@@ -144,7 +144,12 @@ def calls_of(layer: Layer) -> Calls:
     times = {name: np.full(len(rows), np.nan) for name in ("time", "arrival", "clear")}
     kinds: set[bool] = set()
     for name, values in ((n, cells(n)) for n in times):
-        for i, value in enumerate(values):
+        fast = _chinese_times(values)
+        times[name][:] = fast
+        if not np.isnan(fast).all():
+            kinds.add(True)
+        for i in np.flatnonzero(np.isnan(fast)).tolist():
+            value = values[i]
             if value is None:
                 if name == "time":
                     problems.append(f"{table.where(i, table.headers[fields['time']])}: no time")
@@ -200,7 +205,8 @@ def calls_of(layer: Layer) -> Calls:
         raise InputError(f"{table.source} has {len(problems)} bad value(s)", listed(problems))
     text = [None if v is None else str(v).strip() for v in cells("village")]
     ids = [str(v).strip() if v is not None else f"row{table.numbers[i]}" for i, v in enumerate(cells("id"))]
-    index = np.flatnonzero(keep)
+    categories = [None if c is None else str(c) for c in cells("category")]
+    index = np.flatnonzero(keep).tolist()
     return Calls(
         source=table.source,
         ids=tuple(ids[i] for i in index),
@@ -208,14 +214,35 @@ def calls_of(layer: Layer) -> Calls:
         clock=True in kinds,
         xy=layer.xy[index],
         village=tuple(text[i] for i in index),
-        category=tuple(None if c is None else str(c) for c in (cells("category")[i] for i in index)),
+        category=tuple(categories[i] for i in index),
         priority=priority[index],
         arrival=times["arrival"][index],
         clear=times["clear"][index],
         service=service[index],
-        rows=tuple(table.where(int(i)) for i in index),
+        rows=tuple(table.where(i) for i in index),
         dropped=dropped,
     )
+
+
+def _chinese_times(values: list[Any]) -> NDArray[np.float64]:
+    """Seconds since the epoch of the values in the usual Chinese and ISO forms
+    without a zone, parsed at once (``nan`` for any other value)."""
+    text = []
+    for value in values:
+        match = _CHINESE.match(value) if isinstance(value, str) else None
+        if match is None:
+            text.append("NaT")
+            continue
+        year, month, day, hour, minute, second = match.groups()
+        second = f"{float(second or 0):06.3f}"
+        text.append(f"{year}-{int(month):02d}-{int(day):02d}T{int(hour or 0):02d}:{int(minute or 0):02d}:{second}")
+    try:
+        stamps = np.array(text, dtype="datetime64[ms]")
+    except ValueError:  # an impossible date somewhere: each is parsed on its own
+        return np.full(len(values), np.nan)
+    seconds = stamps.astype(np.int64) / 1_000.0 - 8 * 3_600.0
+    seconds[np.isnat(stamps)] = np.nan
+    return np.asarray(seconds, dtype=np.float64)
 
 
 def _plain_number(value: Any) -> bool:

@@ -287,8 +287,16 @@ class _Reader:
         return self.to_crs if self.to_crs is not None else self.crs.crs
 
     def _columns(self, a: str, b: str) -> NDArray[np.float64]:
-        xy = [(self.cell(i, a, math.nan), self.cell(i, b, math.nan)) for i in range(len(self.table.rows))]
-        missing = [self.table.where(i) for i, p in enumerate(xy) if math.isnan(p[0]) or math.isnan(p[1])]
+        try:  # numbers or plain numeric text: all at once
+            xy = np.column_stack(
+                [[math.nan if v is None else v for v in self.table.column(self.fields[c])] for c in (a, b)]
+            )
+            xy = np.asarray(xy, dtype=np.float64)
+            if np.isinf(xy).any():
+                raise ValueError
+        except (TypeError, ValueError):  # something else: cell by cell, naming each bad one
+            xy = np.array([(self.cell(i, a, math.nan), self.cell(i, b, math.nan)) for i in range(len(self.table.rows))])
+        missing = [self.table.where(i) for i in np.flatnonzero(np.isnan(xy).any(axis=1)).tolist()]
         if missing and self.kind != "incidents":
             self.problems += [f"{w}: no {a}/{b} coordinates" for w in missing]
         return np.array(xy, dtype=np.float64).reshape(-1, 2)

@@ -106,7 +106,7 @@ def test_calls_match_villages_by_id_name_grid_or_distance_and_drops_are_counted(
         "lies in no village grid and over 5,000 m from every village": 1,
     }
     assert "row 5" in history.dropped["lies in no village grid and over 5,000 m from every village"][0]
-    assert history.table().rows[:2] == [["matched to a village", 3], ["dropped: gives no place", 1]]
+    assert history.table().rows[:2] == (("matched to a village", 3), ("dropped: gives no place", 1))
 
 
 def test_a_grid_polygon_wins_over_the_nearest_village(demo: District) -> None:
