@@ -117,6 +117,15 @@ def timed(run):  # type: ignore[no-untyped-def]
     return time.perf_counter() - start, result
 
 
+def show(steps: list[tuple[str, str, float, float]], step: tuple[str, str, float, float]) -> None:
+    """Keep a step and print its line of the table."""
+    steps.append(step)
+    name, what, spent, base = step
+    ratio = f"{spent / base:.1f}x" if base == base else ""
+    shown = f"{base:.2f} s" if base == base else ""
+    print(f"{name:34} {what:28} {spent:8.2f} s {shown:>9} {ratio:>6}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=800_000, help="calls in the year (800 per station)")
@@ -129,18 +138,17 @@ def main() -> None:
         folder = Path(tmp)
         spent, paths = timed(lambda: write_files(folder, args.calls))
         print(f"wrote the files in {spent:.1f} s (not part of the load)\n")
-        steps = []
+        steps: list[tuple[str, str, float, float]] = []
+        print(f"{'step':34} {'what':28} {'dispatch':>9} {'raw read':>9} {'ratio':>6}")
         spent, roads = timed(lambda: read_road_lines(LayerSource(path=paths["roads"], layer="道路")))
         base, _ = timed(lambda: geopandas.read_file(paths["roads"], layer="道路"))
-        steps.append(
-            ("roads: 道路.gpkg, lines noded", f"{roads.n_nodes:,} nodes, {roads.n_edges:,} edges", spent, base)
-        )
+        show(steps, ("roads: 道路.gpkg, lines noded", f"{roads.n_nodes:,} nodes, {roads.n_edges:,} edges", spent, base))
         spent, stations = timed(lambda: read_layer(paths["stations"], "stations", crs="GCJ-02", to_crs=roads.crs))
         base, _ = timed(lambda: pandas.read_excel(paths["stations"], sheet_name="派出所"))
-        steps.append(("stations: 派出所.xlsx, GCJ-02", f"{len(stations.records):,} stations", spent, base))
+        show(steps, ("stations: 派出所.xlsx, GCJ-02", f"{len(stations.records):,} stations", spent, base))
         spent, villages = timed(lambda: read_layer(paths["villages"], "villages", to_crs=roads.crs))
         base, _ = timed(lambda: geopandas.read_file(paths["villages"], encoding="gbk"))
-        steps.append(("villages: GBK shapefile grids", f"{len(villages.records):,} villages", spent, base))
+        show(steps, ("villages: GBK shapefile grids", f"{len(villages.records):,} villages", spent, base))
         layers = {"stations": stations, "villages": villages}
 
         def build():  # type: ignore[no-untyped-def]
@@ -149,20 +157,15 @@ def main() -> None:
             return district_from_layers("province", roads, layers)
 
         spent, district = timed(build)
-        steps.append(("district: CRS checks, snapping", f"{len(district.units):,} units", spent, float("nan")))
+        show(steps, ("district: CRS checks, snapping", f"{len(district.units):,} units", spent, float("nan")))
         spent, calls = timed(lambda: read_calls(LayerSource(path=paths["calls"], crs="GCJ-02"), to_crs=roads.crs))
         base, _ = timed(lambda: pandas.read_csv(paths["calls"], encoding="gbk"))
-        steps.append(("calls: 警情.csv, Chinese times", f"{len(calls):,} calls", spent, base))
+        show(steps, ("calls: 警情.csv, Chinese times", f"{len(calls):,} calls", spent, base))
         spent, history = timed(lambda: match_calls(calls, district, areas=villages.areas))
-        steps.append(("calls to village grids", f"{len(history):,} matched", spent, float("nan")))
+        show(steps, ("calls to village grids", f"{len(history):,} matched", spent, float("nan")))
         spent, _ = timed(lambda: (history.rates(), history.profile(), history.priorities()))
-        steps.append(("demand fitted", "rates, 24-hour profile", spent, float("nan")))
+        show(steps, ("demand fitted", "rates, 24-hour profile", spent, float("nan")))
     total = sum(s[2] for s in steps)
-    print(f"{'step':34} {'what':28} {'dispatch':>9} {'raw read':>9} {'ratio':>6}")
-    for name, what, spent, base in steps:
-        ratio = f"{spent / base:.1f}x" if base == base else ""
-        shown = f"{base:.2f} s" if base == base else ""
-        print(f"{name:34} {what:28} {spent:8.2f} s {shown:>9} {ratio:>6}")
     print(f"{'whole load':34} {'':28} {total:8.2f} s")
     print(
         f"\ntargets: whole load < 20 s ({'met' if total < 20 else 'missed'}), "

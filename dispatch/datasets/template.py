@@ -10,8 +10,6 @@ travel times, and so its results, stay exactly as they are.
 from __future__ import annotations
 
 import csv
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ from ..district import District
 from ..errors import InputError
 from ..io.columns import header_of
 from ..io.coords import LayerCrs, transform
-from ..io.files import atomic_write
+from ..io.files import atomic_folder, atomic_write
 from ..io.geojson import write_areas, write_boundary
 from ..io.roads import write_roads
 from ..network import RoadNetwork
@@ -174,13 +172,8 @@ def write_template(folder: str | Path, *, lang: str = "zh", overwrite: bool = Fa
         from openpyxl import Workbook
     except ImportError as error:
         raise ImportError("writing .xlsx files needs openpyxl: pip install 'central-dispatch[files]'") from error
-    folder = Path(folder)
-    if folder.exists() and not overwrite:
-        raise InputError(f"{str(folder)!r} exists; choose a new folder (or pass overwrite)")
-    district = placed_demo()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    try:
+    with atomic_folder(folder, overwrite=overwrite) as staging:
+        district = placed_demo()
         sheet = "派出所" if lang == "zh" else "stations"
         book = Workbook(write_only=True)
         stations = book.create_sheet(sheet)
@@ -199,11 +192,4 @@ def write_template(folder: str | Path, *, lang: str = "zh", overwrite: bool = Fa
         title = "模板县（演示数据）" if lang == "zh" else "A template county (the demo's data)"
         with atomic_write(staging / "scenario.yaml") as f:
             f.write(SCENARIO.format(title=title, name="template county", sheet=sheet, crs=PLACED_CRS))
-        staging.chmod(0o755)
-        if folder.exists():
-            shutil.rmtree(folder)
-        staging.rename(folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return folder / "scenario.yaml"
+    return Path(folder) / "scenario.yaml"

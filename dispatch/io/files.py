@@ -15,6 +15,7 @@ import csv
 import gzip
 import io
 import os
+import shutil
 import stat
 import tempfile
 import zlib
@@ -25,7 +26,7 @@ from typing import IO
 
 from ..errors import InputError
 
-__all__ = ["atomic_write", "checked_file", "csv_rows", "decode", "open_text", "read_bytes"]
+__all__ = ["atomic_folder", "atomic_write", "checked_file", "csv_rows", "decode", "open_text", "read_bytes"]
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
@@ -151,6 +152,28 @@ def csv_rows(text: str, source: str) -> list[list[str]]:
         return list(reader)
     except csv.Error as error:  # e.g. a field over the csv module's 128 KB limit
         raise InputError(f"{source}, line {reader.line_num}: {error}") from None
+
+
+@contextmanager
+def atomic_folder(folder: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Write a folder of files all at once or not at all: the block writes into a
+    temporary folder beside ``folder`` that takes its place when the block
+    finishes without error. An existing ``folder`` is replaced only with
+    ``overwrite=True``."""
+    folder = Path(folder)
+    if folder.exists() and not overwrite:
+        raise InputError(f"{str(folder)!r} exists; pass overwrite=True to replace it")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        yield staging
+        staging.chmod(0o755)  # mkdtemp makes folders private
+        if folder.exists():
+            shutil.rmtree(folder)
+        staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 @contextmanager

@@ -17,8 +17,6 @@ The road files may also be plain ``.csv``.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -26,7 +24,7 @@ from typing import Any, TypeAlias
 from ..district import District
 from ..errors import InputError
 from ..network import RoadNetwork
-from .files import atomic_write, open_text
+from .files import atomic_folder, atomic_write, open_text
 from .geojson import (
     write_areas,
     write_boundary,
@@ -193,12 +191,7 @@ def write_district(district: District, folder: str | Path, *, overwrite: bool = 
     The files are written to a temporary folder beside ``folder`` that then takes
     its place; an existing ``folder`` is replaced only with ``overwrite=True``.
     """
-    folder = Path(folder)
-    if folder.exists() and not overwrite:
-        raise InputError(f"{str(folder)!r} exists; pass overwrite=True to replace it")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    try:
+    with atomic_folder(folder, overwrite=overwrite) as staging:
         crs = district.roads.crs
         metadata = {"name": district.name, "crs": crs, "max_snap_distance": district.max_snap_distance}
         with atomic_write(staging / "district.json") as f:
@@ -220,10 +213,3 @@ def write_district(district: District, folder: str | Path, *, overwrite: bool = 
             write_areas(staging / "jurisdictions.geojson", district.jurisdictions, crs=crs)
         if district.boundary is not None:
             write_boundary(staging / "boundary.geojson", district.boundary, crs=crs)
-        staging.chmod(0o755)  # mkdtemp makes folders private
-        if folder.exists():
-            shutil.rmtree(folder)
-        staging.rename(folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
