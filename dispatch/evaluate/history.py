@@ -163,21 +163,25 @@ def match_calls(
     dropped: dict[str, list[str]] = {reason: list(rows) for reason, rows in calls.dropped.items()}
 
     def drop(k: int, reason: str) -> None:
-        dropped.setdefault(reason, []).append(calls.rows[k])
+        dropped.setdefault(reason, []).append(calls.where(k))
 
     placed = np.asarray(~np.isnan(calls.xy).any(axis=1))
-    unmatched = []
-    for k, given in enumerate(calls.village):
-        found = -1 if given is None else by_id.get(given, by_name.get(given, -1))
+    named = np.array([given is not None for given in calls.village], dtype=bool)
+    unmatched = np.flatnonzero(placed & ~named).tolist()
+    for k in np.flatnonzero(~placed & ~named).tolist():
+        drop(k, "gives no place")
+    for k in np.flatnonzero(named).tolist():
+        given = calls.village[k]
+        found = by_id.get(given, by_name.get(given, -1))
         if found >= 0:
             village[k] = found
-        elif given is not None and names.get(given, 0) > 1:
+        elif names.get(given, 0) > 1:
             drop(k, "names a village name shared by several villages")
         elif placed[k]:
             unmatched.append(k)
         else:
-            drop(k, "names no village of the district" if given is not None else "gives no place")
-    todo = np.array(unmatched, dtype=np.int64)
+            drop(k, "names no village of the district")
+    todo = np.array(sorted(unmatched), dtype=np.int64)
     if len(todo):
         village[todo] = _locate(calls.xy[todo], district, areas or {}, max_distance)
         for k in todo[village[todo] < 0].tolist():

@@ -99,11 +99,16 @@ class Calls:
     arrival: NDArray[np.float64]
     clear: NDArray[np.float64]
     service: NDArray[np.float64]
-    rows: tuple[str, ...]
+    numbers: NDArray[np.int64]
+    unit: str = "row"
     dropped: dict[str, list[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.time)
+
+    def where(self, k: int) -> str:
+        """``"'110.csv', row 7"``: where call ``k`` is in its file."""
+        return f"{self.source}, {self.unit} {self.numbers[k]}"
 
 
 def read_calls(
@@ -143,7 +148,7 @@ def calls_of(layer: Layer) -> Calls:
     problems: list[str] = []
     times = {name: np.full(len(rows), np.nan) for name in ("time", "arrival", "clear")}
     kinds: set[bool] = set()
-    for name, values in ((n, cells(n)) for n in times):
+    for name, values in ((n, cells(n)) for n in times if n in fields):
         fast = _chinese_times(values)
         times[name][:] = fast
         if not np.isnan(fast).all():
@@ -165,7 +170,7 @@ def calls_of(layer: Layer) -> Calls:
     if len(kinds) > 1:
         problems.append(f"{table.source}: times mix date-times and plain seconds; give them all one way")
     service = np.full(len(rows), np.nan)
-    for i, value in enumerate(cells("service_time")):
+    for i, value in enumerate(cells("service_time") if "service_time" in fields else []):
         try:
             service[i] = math.nan if value is None else float(value)
             if not (math.isnan(service[i]) or (math.isfinite(service[i]) and service[i] >= 0)):
@@ -178,7 +183,7 @@ def calls_of(layer: Layer) -> Calls:
     late = np.flatnonzero(service < 0)
     problems += [f"{table.where(int(i))}: cleared before it was reached (clear < arrival)" for i in late]
     priority = np.zeros(len(rows), dtype=np.int64)
-    for i, value in enumerate(cells("priority")):
+    for i, value in enumerate(cells("priority") if "priority" in fields else []):
         if value is None:
             continue
         try:
@@ -192,7 +197,7 @@ def calls_of(layer: Layer) -> Calls:
             )
     keep = np.ones(len(rows), dtype=bool)
     dropped: dict[str, list[str]] = {}
-    for i, value in enumerate(cells("valid")):
+    for i, value in enumerate(cells("valid") if "valid" in fields else []):
         mark = None if value is None else str(value).strip().casefold()
         if mark in INVALID_MARKS:
             keep[i] = False
@@ -203,9 +208,13 @@ def calls_of(layer: Layer) -> Calls:
             )
     if problems:
         raise InputError(f"{table.source} has {len(problems)} bad value(s)", listed(problems))
-    text = [None if v is None else str(v).strip() for v in cells("village")]
+    text = (
+        [None if v is None else str(v).strip() for v in cells("village")] if "village" in fields else cells("village")
+    )
     ids = [str(v).strip() if v is not None else f"row{table.numbers[i]}" for i, v in enumerate(cells("id"))]
-    categories = [None if c is None else str(c) for c in cells("category")]
+    categories = (
+        [None if c is None else str(c) for c in cells("category")] if "category" in fields else cells("category")
+    )
     index = np.flatnonzero(keep).tolist()
     return Calls(
         source=table.source,
@@ -219,7 +228,8 @@ def calls_of(layer: Layer) -> Calls:
         arrival=times["arrival"][index],
         clear=times["clear"][index],
         service=service[index],
-        rows=tuple(table.where(i) for i in index),
+        numbers=np.asarray(table.numbers)[index],
+        unit=table.unit,
         dropped=dropped,
     )
 

@@ -110,13 +110,16 @@ def _spreadsheet(source: str, headers: list[str], body: list[list[Any]], encodin
     """Rows below a header, numbered as a spreadsheet shows them; blank rows are
     skipped, text cells stripped, empty cells ``None``."""
     rows, numbers, long = [], [], []
+    width = len(headers)
     for number, row in enumerate(body, start=2):
         cells = [(c.strip() or None) if isinstance(c, str) else c for c in row]
-        if all(c is None for c in cells):
+        if cells.count(None) == len(cells):
             continue
-        if any(c is not None for c in cells[len(headers) :]):
-            long.append(f"row {number}")
-        rows.append(cells[: len(headers)] + [None] * (len(headers) - len(cells)))
+        if len(cells) != width:
+            if cells[width:].count(None) != len(cells[width:]):
+                long.append(f"row {number}")
+            cells = cells[:width] + [None] * (width - len(cells))
+        rows.append(cells)
         numbers.append(number)
     if long:
         raise InputError(f"{source}: rows with more cells than the header has columns", listed(long))
