@@ -63,7 +63,7 @@ def test_the_demo_county_in_planners_formats_plans_like_its_wgs84_geojson(
 def test_the_template_county_checks_clean_and_plans_like_the_demo(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["init", str(tmp_path / "county")]) == 0
+    assert main(["init", str(tmp_path / "county"), "--lang", "zh"]) == 0
     scenario = tmp_path / "county" / "scenario.yaml"
     assert main(["check", str(scenario)]) == 0
     report = capsys.readouterr().out
@@ -72,7 +72,7 @@ def test_the_template_county_checks_clean_and_plans_like_the_demo(
     params = ClusterParams(min_bases=1, max_bases=2, max_link_time=2700)
     demo = json.loads(json.dumps(cluster(demo_district(), params).to_dict(), default=str))
     assert mine == {k: demo[k] for k in PLAN_KEYS}
-    assert main(["init", str(tmp_path / "county")]) == 2  # never over an existing folder
+    assert main(["init", str(tmp_path / "county"), "--lang", "zh"]) == 2  # never over an existing folder
     assert "exists" in capsys.readouterr().err
 
 
@@ -82,7 +82,7 @@ def test_english_headers_on_request(tmp_path: Path) -> None:
 
 
 def test_check_lists_every_problem_with_file_row_and_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["init", str(tmp_path / "county")]) == 0
+    assert main(["init", str(tmp_path / "county"), "--lang", "zh"]) == 0
     villages = tmp_path / "county" / "villages.csv"
     lines = villages.read_text().splitlines()
     lines[0] = lines[0].replace("人口", "人囗")  # a typo'd header
@@ -97,7 +97,7 @@ def test_check_lists_every_problem_with_file_row_and_column(tmp_path: Path, caps
 def test_check_reports_stations_without_units_villages_without_calls_and_defaults(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["init", str(tmp_path / "county")]) == 0
+    assert main(["init", str(tmp_path / "county"), "--lang", "zh"]) == 0
     folder = tmp_path / "county"
     villages = folder / "villages.csv"
     lines = villages.read_text().splitlines()
