@@ -139,6 +139,12 @@ METRICS: dict[str, tuple[str, str, str, str]] = {
         "无警力可派而未处置的警情比例（仅无排队模式）。",
         "Share of calls no unit took (loss systems only).",
     ),
+    "unanswered": (
+        "始终无人处置的警情",
+        "calls never answered",
+        "直到模拟结束仍无警力可派的警情比例（如无警车的派出所）；计入各百分位和达标率。",
+        "Share of calls no unit ever reached (a station without units, say); they count in every percentile and share.",
+    ),
     "cross_station": (
         "跨所出警",
         "served across stations",
