@@ -194,18 +194,24 @@ def _locate(xy: NDArray[np.float64], district: District, areas: Mapping[str, Any
     """The village (grid first, then nearest point) of each point, ``-1`` if none."""
     from scipy.spatial import cKDTree
 
+    locations = np.array([v.location for v in district.villages], dtype=np.float64).reshape(-1, 2)
+    distance, nearest = cKDTree(locations).query(xy)
     found = np.full(len(xy), -1, dtype=np.int64)
-    points = shapely.points(xy)
     if areas:
-        owners = [district.village_index[v] for v in areas]
-        tree = shapely.STRtree(list(areas.values()))
-        point, area = tree.query(points, predicate="within")
-        found[point] = np.asarray(owners)[area]
-    rest = np.flatnonzero(found < 0)
-    if len(rest):
-        locations = np.array([v.location for v in district.villages], dtype=np.float64)
-        distance, nearest = cKDTree(locations).query(xy[rest])
-        found[rest] = np.where(distance <= max_distance, nearest, -1)
+        grid = np.full(len(locations), None, dtype=object)
+        for village, area in areas.items():
+            grid[district.village_index[village]] = area
+        # most points lie in their nearest village's grid: test that one first, then search every grid
+        mine = np.flatnonzero(grid[nearest] != None)  # noqa: E711 (elementwise)
+        inside = np.zeros(len(xy), dtype=bool)
+        inside[mine] = shapely.contains_xy(grid[nearest[mine]], xy[mine, 0], xy[mine, 1])
+        found[inside] = nearest[inside]
+        rest = np.flatnonzero(~inside)
+        owners = np.array([district.village_index[v] for v in areas], dtype=np.int64)
+        point, area = shapely.STRtree(list(areas.values())).query(shapely.points(xy[rest]), predicate="within")
+        found[rest[point]] = owners[area]
+    unplaced = found < 0
+    found[unplaced] = np.where(distance[unplaced] <= max_distance, nearest[unplaced], -1)
     return found
 
 
