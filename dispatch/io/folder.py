@@ -63,11 +63,12 @@ def read_district(folder: str | Path) -> District:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"district folder {str(folder)!r} does not exist")
-    with open_text(folder / "district.json") as f:
+    path = folder / "district.json"
+    with open_text(path) as f:
         try:
-            metadata: dict[str, Any] = json.load(f)
+            metadata: dict[str, Any] = json.load(f, object_pairs_hook=lambda pairs: _once(pairs, path))
         except json.JSONDecodeError as error:
-            raise InputError(f"{str(folder / 'district.json')!r} is not valid JSON: {error}") from None
+            raise InputError(f"{str(path)!r} is not valid JSON: {error}") from None
     unknown = sorted(set(metadata) - METADATA_KEYS) if isinstance(metadata, dict) else ["(not an object)"]
     if unknown:
         raise InputError(f"{str(folder / 'district.json')!r}: unknown keys {unknown}; allowed: {sorted(METADATA_KEYS)}")
@@ -81,6 +82,15 @@ def read_district(folder: str | Path) -> District:
         max_snap_distance=metadata.get("max_snap_distance", 1_000.0),
         **{name: path for name, path in layers.items() if path.is_file()},
     )
+
+
+def _once(pairs: list[tuple[str, Any]], path: Path) -> dict[str, Any]:
+    """A JSON object whose keys are each given once."""
+    keys = [k for k, _ in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise InputError(f"{str(path)!r} gives the key(s) {twice} more than once; keep one of each")
+    return dict(pairs)
 
 
 def district_from_files(

@@ -172,9 +172,10 @@ def calls_of(layer: Layer) -> Calls:
     service = np.full(len(rows), np.nan)
     for i, value in enumerate(cells("service_time") if "service_time" in fields else []):
         try:
-            service[i] = math.nan if value is None else float(value)
-            if not (math.isnan(service[i]) or (math.isfinite(service[i]) and service[i] >= 0)):
+            seconds = math.nan if value is None else float(value)
+            if not (math.isnan(seconds) or (math.isfinite(seconds) and seconds >= 0)):
                 raise ValueError
+            service[i] = seconds
         except (TypeError, ValueError):
             column = table.headers[fields["service_time"]]
             problems.append(f"{table.where(i, column)}: {value!r} is not a number of seconds >= 0")

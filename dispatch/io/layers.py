@@ -433,8 +433,11 @@ def _villages(reader: _Reader) -> tuple[list[Any], list[Unit], dict[str, Area], 
     for i in range(len(reader.table.rows)):
         values = {k: reader.cell(i, k) for k in ("id", "name", "population", "incident_rate", "station")}
         values = {k: v for k, v in values.items() if v is not None}
-        if "population" in values:
-            values["population"] = round(values["population"])
+        if "population" in values and not float(values["population"]).is_integer():
+            reader.problems.append(
+                f"{reader.table.where(i, 'population')}: {values['population']!r} is not a whole number"
+            )
+            continue
         village = reader.made(i, Village, **values, location=tuple(xy[i]))
         if village is not None:
             villages.append(village)
@@ -484,6 +487,8 @@ def _jurisdictions(reader: _Reader) -> tuple[list[Any], list[Unit], dict[str, Ar
 
 def _boundary(reader: _Reader) -> tuple[list[Any], list[Unit], dict[str, Area], NDArray[np.float64]]:
     polygons = _polygons(reader)
+    if reader.problems:
+        return [], [], {}, np.zeros((0, 2))
     if len(reader.table.rows) != 1:
         raise InputError(f"{reader.table.source} must hold exactly one polygon feature, found {len(reader.table.rows)}")
     return [], [], {"": polygons[0]}, np.zeros((0, 2))

@@ -101,7 +101,7 @@ CASES = [
     Bad(lambda k: files_district(k, boundary=k.fifo("pipe")), InputError, "pipe' is not a regular file"),  # blocks
     Bad(lambda k: files_district(k, jurisdictions=k.tmp), InputError, "is not a regular file"),  # a folder
     Bad(lambda k: files_district(k, osm=k.tmp / "x.osm"), InputError, "x.osm' does not exist"),  # missing OSM file
-    Bad(lambda k: files_district(k, nodes=None), InputError, "give either nodes and edges"),  # half the roads
+    Bad(lambda k: files_district(k, nodes=None), InputError, "give exactly one of: nodes and edges"),  # half the roads
     Bad(lambda k: files_district(k, max_snap_distance=0), InputError, "max_snap_distance"),  # nothing may snap
     Bad(lambda k: files_district(k, partners=sparse(k.tmp / "big")), InputError, "big' is 2,000,000,000 bytes"),  # 2 GB
     # a pipe among the folder's files: hashing it would block
