@@ -6,7 +6,7 @@ The package follows the flow of the work, one folder per stage:
   partners and incidents, and the :class:`District` that holds them;
 - :mod:`dispatch.network`: the :class:`RoadNetwork` and its converters;
 - :mod:`dispatch.plan`: central / base / border structure (:func:`cluster`) and
-  facility location (:func:`p_median`);
+  facility location (:func:`p_median`, :func:`p_center`, :func:`mclp`, ...);
 - :mod:`dispatch.operate`: the :class:`Dispatcher` and its policies;
 - :mod:`dispatch.evaluate`: :func:`simulate`, :func:`compare`, :func:`hypercube`;
 - :mod:`dispatch.experiment`: scenario files and sweeps;
@@ -66,11 +66,16 @@ from .plan import BalanceParams as BalanceParams
 from .plan import BorderParams as BorderParams
 from .plan import ClusterParams as ClusterParams
 from .plan import ClusterPlan as ClusterPlan
+from .plan import CoverageSolution as CoverageSolution
 from .plan import ScoreParams as ScoreParams
 from .plan import SolveParams as SolveParams
 from .plan import StrengthParams as StrengthParams
 from .plan import capacitated_p_median as capacitated_p_median
 from .plan import cluster as cluster
+from .plan import lscp as lscp
+from .plan import mclp as mclp
+from .plan import mexclp as mexclp
+from .plan import p_center as p_center
 from .plan import p_median as p_median
 from .progress import OnProgress as OnProgress
 from .progress import Progress as Progress
@@ -106,6 +111,7 @@ __all__ = [
     "ClusterParams",
     "ClusterPlan",
     "Comparison",
+    "CoverageSolution",
     "Decision",
     "DemandParams",
     "DispatchError",
@@ -149,6 +155,10 @@ __all__ = [
     "compare",
     "district_hypercube",
     "hypercube",
+    "lscp",
+    "mclp",
+    "mexclp",
+    "p_center",
     "p_median",
     "read_incidents",
     "simulate",
