@@ -244,9 +244,9 @@ def solve_mip(
         status: MipStatus = "unknown"
         values, objective, bound = None, math.inf, -math.inf
     elif solver == "cp-sat":
-        status, values, objective, bound = _solve_cp_sat(mip, options, left, presolve, hint, watch)
+        status, values, objective, bound = _solve_cp_sat(mip, options, budget, presolve, hint, watch)
     else:
-        status, values, objective, bound = _solve_highs(mip, options, left, hint, watch)
+        status, values, objective, bound = _solve_highs(mip, options, budget, hint, watch)
     if hint is not None and status != "infeasible":
         hinted = float(mip.cost @ hint) + mip.offset
         if values is None or hinted < objective - 1e-9 * max(1.0, abs(hinted)):
@@ -295,7 +295,7 @@ def integer_scale(values: NDArray[np.float64]) -> float:
 def _solve_cp_sat(
     mip: Mip,
     options: SolveParams,
-    time_limit: float,
+    budget: Budget,
     presolve: bool,
     hint: NDArray[np.float64] | None,
     watch: Watch | None,
@@ -341,7 +341,7 @@ def _solve_cp_sat(
     parameters.num_workers = 1
     parameters.linearization_level = 2
     parameters.cp_model_presolve = presolve
-    parameters.max_time_in_seconds = time_limit
+    parameters.max_time_in_seconds = max(budget.left(), 1e-3)  # what the model's translation left
     parameters.random_seed = options.seed
     parameters.relative_gap_limit = options.relative_gap
     callback = None
@@ -362,7 +362,7 @@ def _solve_cp_sat(
 
 
 def _solve_highs(
-    mip: Mip, options: SolveParams, time_limit: float, hint: NDArray[np.float64] | None, watch: Watch | None
+    mip: Mip, options: SolveParams, budget: Budget, hint: NDArray[np.float64] | None, watch: Watch | None
 ) -> tuple[MipStatus, NDArray[np.float64] | None, float, float]:
     from ortools.math_opt import model_pb2
     from ortools.math_opt.python import mathopt
@@ -384,19 +384,19 @@ def _solve_highs(
     proto.linear_constraint_matrix.row_ids.extend(matrix.row.tolist())
     proto.linear_constraint_matrix.column_ids.extend(matrix.col.tolist())
     proto.linear_constraint_matrix.coefficients.extend(matrix.data.tolist())
-    # No threads= for HiGHS: it rejects the option (or-tools#4606).
-    parameters = mathopt.SolveParameters(
-        time_limit=timedelta(seconds=time_limit),
-        random_seed=options.seed,
-        relative_gap_tolerance=options.relative_gap,
-        absolute_gap_tolerance=0.0,
-    )
     model = mathopt.Model.from_model_proto(proto)
     model_parameters = None
     if hint is not None:
         variables = list(model.variables())
         hinted = dict(zip(variables, hint.tolist()))
         model_parameters = mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(variable_values=hinted)])
+    # No threads= for HiGHS: it rejects the option (or-tools#4606).
+    parameters = mathopt.SolveParameters(
+        time_limit=timedelta(seconds=max(budget.left(), 1e-3)),  # what the model's translation left
+        random_seed=options.seed,
+        relative_gap_tolerance=options.relative_gap,
+        absolute_gap_tolerance=0.0,
+    )
     messages = None if watch is None else _HighsWatch(watch).lines
     try:
         result = mathopt.solve(
