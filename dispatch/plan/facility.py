@@ -137,6 +137,12 @@ def _solution(
     )
 
 
+MAX_LINKED_PAIRS = 50_000
+"""Above this many client-site pairs a capacitated assignment drops the rows
+``x[i, j] <= y[j]`` that its capacity rows imply: a weaker LP, but one the solver
+can finish."""
+
+
 @dataclass(frozen=True)
 class Balance:
     """Per-site balance of what its clients bring: ``E[j] = sum(gain[i])`` over the
@@ -202,9 +208,14 @@ def _build_assignment(problem: Assignment, *, elastic: bool = False) -> tuple[Mi
         rows.append(np.arange(problem.n_clients))
         columns.append(blocks["unplaced"])
     builder.rows(np.concatenate(rows), np.concatenate(columns), 1.0, 1.0, 1.0)
-    # A pair only to an open site.
-    pairs = np.repeat(np.arange(len(x)), 2)
-    builder.rows(pairs, np.column_stack([x, y[problem.site]]).ravel(), np.tile([1.0, -1.0], len(x)), -np.inf, 0.0)
+    # A pair only to an open site: one row a pair, unless the site's capacity row
+    # implies it (positive demand) and there are too many pairs for the LP.
+    linked = np.ones(len(x), dtype=bool)
+    if problem.capacity is not None and problem.demand is not None and len(x) > MAX_LINKED_PAIRS:
+        linked = problem.demand[problem.client] <= 0
+    pairs = np.repeat(np.arange(int(linked.sum())), 2)
+    links = np.column_stack([x[linked], y[problem.site[linked]]]).ravel()
+    builder.rows(pairs, links, np.tile([1.0, -1.0], int(linked.sum())), -np.inf, 0.0)
     builder.rows(np.zeros(n_sites), y, 1.0, problem.p[0], problem.p[1])
     if problem.count is not None:
         low, high = problem.count
