@@ -15,8 +15,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InfeasibleError
 from ..progress import OnProgress
-from .coverage import Cover, CoverageSolution, check_capacity, nearest_in_reach
-from .facility import check_costs, check_fixed, check_weights
+from .coverage import Cover, CoverageSolution, nearest_in_reach
+from .facility import check_capacity, check_costs, check_fixed, check_weights
 from .heuristics import capacitated_assignment, greedy_cover
 from .mip import Budget, SolveParams, Watch, solve_mip
 from .result import proven
@@ -65,7 +65,7 @@ def p_center(
     costs = check_costs(costs, p)
     n_clients, n_sites = costs.shape
     demand_values = check_weights(demand, n_clients, "demand") if demand is not None else np.ones(n_clients)
-    capacity_values = check_capacity(capacity, n_sites)
+    capacity_values = check_capacity(capacity, n_sites) if capacity is not None else None
     fixed_sites = check_fixed(fixed, n_sites, p)
     if capacity_values is not None and np.sort(capacity_values)[-p:].sum() < demand_values.sum():
         raise InfeasibleError(f"the {p} largest capacities hold less than the total demand {demand_values.sum():g}")

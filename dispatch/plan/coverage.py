@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 from ..errors import InfeasibleError, InputError, listed
 from ..progress import OnProgress
 from ..texttable import Table
-from .facility import check_costs, check_fixed, check_weights
+from .facility import check_capacity, check_costs, check_fixed, check_weights
 from .heuristics import capacitated_assignment, greedy_cover
 from .mip import Budget, MipBuilder, MipResult, SolveParams, Watch, solve_mip
 from .result import SolverResult, proven
@@ -35,7 +35,6 @@ from .result import SolverResult, proven
 __all__ = [
     "Cover",
     "CoverageSolution",
-    "check_capacity",
     "check_radius",
     "lscp",
     "mclp",
@@ -96,17 +95,6 @@ def check_radius(radius: float) -> float:
     if not (math.isfinite(value) and value >= 0):
         raise InputError(f"radius must be a finite number >= 0, got {radius!r}")
     return value
-
-
-def check_capacity(capacity: ArrayLike | None, n_sites: int) -> NDArray[np.float64] | None:
-    """Site capacities: one finite number ``>= 0`` a site (a scalar applies to all)."""
-    if capacity is None:
-        return None
-    values: NDArray[np.float64] = np.broadcast_to(np.asarray(capacity, dtype=np.float64), (n_sites,)).copy()
-    bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
-    if len(bad):
-        raise InputError("capacity must be finite and >= 0", listed([f"site {j}: {values[j]}" for j in bad]))
-    return values
 
 
 def uncoverable(costs: NDArray[np.float64], radius: float) -> None:
@@ -310,7 +298,7 @@ def _checked(
     costs = check_costs(costs, p)
     n_clients, n_sites = costs.shape
     demand_values = check_weights(demand, n_clients, "demand") if demand is not None else None
-    capacity_values = check_capacity(capacity, n_sites)
+    capacity_values = check_capacity(capacity, n_sites) if capacity is not None else None
     if capacity_values is not None:
         needed = demand_values if demand_values is not None else np.ones(n_clients)
         too_big = np.flatnonzero(needed > capacity_values.max())

@@ -27,6 +27,7 @@ __all__ = [
     "Balance",
     "FacilitySolution",
     "Violations",
+    "check_capacity",
     "check_costs",
     "check_fixed",
     "check_weights",
@@ -108,6 +109,15 @@ def check_fixed(fixed: ArrayLike | None, n_sites: int, p: int | None) -> NDArray
     if p is not None and len(sites) > p:
         raise InfeasibleError(f"{len(sites)} fixed sites are more than the p = {p} sites to open")
     return np.sort(sites)
+
+
+def check_capacity(capacity: ArrayLike, n_sites: int) -> NDArray[np.float64]:
+    """Site capacities: one finite number ``>= 0`` a site (a scalar applies to all)."""
+    values: NDArray[np.float64] = np.broadcast_to(np.asarray(capacity, dtype=np.float64), (n_sites,)).copy()
+    bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
+    if len(bad):
+        raise InputError("capacity must be finite and >= 0", listed([f"site {j}: {values[j]}" for j in bad]))
+    return values
 
 
 def _result_status(result: MipResult, what: str) -> None:

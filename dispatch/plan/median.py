@@ -27,7 +27,15 @@ from numpy.typing import ArrayLike, NDArray
 from ..errors import InfeasibleError, InputError, listed
 from ..progress import OnProgress
 from .bounds import median_lagrangian
-from .facility import Assignment, FacilitySolution, check_costs, check_fixed, check_weights, solve_assignment
+from .facility import (
+    Assignment,
+    FacilitySolution,
+    check_capacity,
+    check_costs,
+    check_fixed,
+    check_weights,
+    solve_assignment,
+)
 from .heuristics import capacitated_search, finite_costs, greedy_interchange
 from .mip import Budget, MipBuilder, SolveParams, Watch, solve_mip
 from .result import proven
@@ -251,21 +259,23 @@ def capacitated_p_median(
     costs = check_costs(costs, p)
     n = costs.shape[0]
     demand = check_weights(demand, n, "demand")
-    capacity = np.asarray(capacity, dtype=np.float64)
-    if costs.shape != (n, n) or capacity.shape != (n,):
-        raise InputError(f"costs must be square ({n} x {n}) with {n} demands and {n} capacities")
-    if not (np.isfinite(capacity).all() and (capacity >= 0).all()):
-        bad = [str(j) for j in np.flatnonzero(~(np.isfinite(capacity) & (capacity >= 0)))]
-        raise InputError("capacity must be finite and >= 0", listed(bad))
+    if costs.shape != (n, n) or np.ndim(capacity) > 1 or np.size(capacity) not in (1, n):
+        raise InputError(f"costs must be square ({n} x {n}) with {n} demands and {n} capacities (or one for all)")
+    capacities = check_capacity(capacity, n)
     fixed_sites = check_fixed(fixed, n, p)
-    too_big = np.flatnonzero(demand > capacity.max())
+    too_big = np.flatnonzero(demand > capacities.max())
     if len(too_big):
         raise InfeasibleError("points whose demand exceeds every capacity", listed([str(i) for i in too_big]))
-    if np.sort(capacity)[-p:].sum() < demand.sum():
+    if np.sort(capacities)[-p:].sum() < demand.sum():
         raise InfeasibleError(f"the {p} largest capacities hold less than the total demand {demand.sum():g}")
     watch = Watch("capacitated p-median", on_progress, budget)
     start_from = capacitated_search(
-        finite_costs(costs), demand, capacity, p, budget.start + HEURISTIC_SHARE * options.time_limit, fixed=fixed_sites
+        finite_costs(costs),
+        demand,
+        capacities,
+        p,
+        budget.start + HEURISTIC_SHARE * options.time_limit,
+        fixed=fixed_sites,
     )
     if start_from is not None and np.isfinite(costs[np.arange(n), start_from]).all():
         watch.improve(float(costs[np.arange(n), start_from].sum()))
@@ -282,7 +292,7 @@ def capacitated_p_median(
         site_client=np.arange(n),
         open_sites=fixed_sites,
         demand=demand,
-        capacity=capacity,
+        capacity=capacities,
     )
     solution = solve_assignment(problem, options, budget=budget, start_from=start_from, watch=watch)
     objective = float(costs[np.arange(n), solution.assignment].sum())

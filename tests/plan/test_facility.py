@@ -241,3 +241,33 @@ def test_long_solves_report_their_best_objective_and_bound(solver: str) -> None:
 def test_bad_solve_options_are_named(fields: dict[str, float], message: str) -> None:
     with pytest.raises(InputError, match=message):
         SolveParams(**fields)  # type: ignore[arg-type]
+
+
+SQUARE = np.zeros((3, 3))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: capacitated_p_median(SQUARE, 1, [1, 1, 1], [5, -1, 5]),
+            InputError,
+            "site 1: -1.0",
+        ),  # negative capacity
+        (
+            lambda: capacitated_p_median(SQUARE, 1, [1, 1, 1], [5, math.nan, 5]),
+            InputError,
+            "site 1: nan",
+        ),  # NaN capacity
+        (lambda: capacitated_p_median(SQUARE, 1, [1, math.nan, 1], 5), InputError, "demand must be 3"),  # NaN demand
+        (lambda: capacitated_p_median(np.zeros((3, 2)), 1, [1, 1, 1], 5), InputError, "must be square"),  # not square
+        (lambda: capacitated_p_median(SQUARE, 1, [1, 1, 1], [5, 5]), InputError, "3 capacities"),  # capacities short
+        (lambda: p_median(SQUARE, 1, fixed=[5]), InputError, "fixed names sites that do not exist"),  # unknown site
+        (lambda: p_median(SQUARE, 2, fixed=[0.5]), InputError, "fixed must be a list of site indices"),  # not an index
+        (lambda: p_median(SQUARE, 1, fixed=[0, 1]), InfeasibleError, "2 fixed sites are more than the p = 1"),
+        (lambda: p_median(SQUARE, 1, weights=[1, 1, -2]), InputError, "weights must be 3 finite numbers"),
+    ],
+)
+def test_bad_facility_options_are_named(call: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        call()  # type: ignore[operator]
