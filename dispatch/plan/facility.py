@@ -74,6 +74,8 @@ def check_costs(costs: ArrayLike, p: int | None = None) -> NDArray[np.float64]:
             "costs must be >= 0 (inf marks a pair that is not allowed)",
             listed([f"client {i}, site {j}: {costs[i, j]}" for i, j in bad]),
         )
+    if p is not None and (isinstance(p, bool) or not isinstance(p, (int, np.integer))):
+        raise InputError(f"p must be a whole number of sites, got {p!r}")
     if p is not None and not 1 <= p <= costs.shape[1]:
         raise InfeasibleError(f"p = {p} sites cannot be opened: there are {costs.shape[1]} candidate sites")
     stranded = np.flatnonzero(~np.isfinite(costs).any(axis=1))

@@ -258,9 +258,9 @@ def capacitated_p_median(
     budget = Budget(options.time_limit)
     costs = check_costs(costs, p)
     n = costs.shape[0]
-    demand = check_weights(demand, n, "demand")
-    if costs.shape != (n, n) or np.ndim(capacity) > 1 or np.size(capacity) not in (1, n):
+    if costs.shape != (n, n) or np.shape(demand) != (n,) or np.ndim(capacity) > 1 or np.size(capacity) not in (1, n):
         raise InputError(f"costs must be square ({n} x {n}) with {n} demands and {n} capacities (or one for all)")
+    demand = check_weights(demand, n, "demand")
     capacities = check_capacity(capacity, n)
     fixed_sites = check_fixed(fixed, n, p)
     too_big = np.flatnonzero(demand > capacities.max())

@@ -201,30 +201,15 @@ CASES = [
         "costs",
         xfail=f"{FACILITY}: costs of 1e300 reach the solver",
     ),
-    Bad(lambda k: p_median(COSTS, True), InputError, "p", xfail=f"{FACILITY}: p=True is read as 1"),  # boolean p
-    Bad(lambda k: p_median(COSTS, 1.5), InputError, "p", xfail=f"{FACILITY}: p=1.5 is not refused"),  # fractional p
+    Bad(lambda k: p_median(COSTS, True), InputError, "p"),  # boolean p
+    Bad(lambda k: p_median(COSTS, 1.5), InputError, "p"),  # fractional p
     # a demand no site can hold
     Bad(lambda k: capacitated_p_median(COSTS, 1, [1.0, 1.0], [0.5, 0.5]), InfeasibleError, "exceeds every capacity"),
     Bad(lambda k: capacitated_p_median(COSTS, 1, [1.0, 1.0], [1.0, 1.0]), InfeasibleError, "total demand"),  # short
     Bad(lambda k: capacitated_p_median(COSTS, 1, [1.0], [5.0, 5.0]), InputError, "demands"),  # too few demands
-    Bad(
-        lambda k: capacitated_p_median(COSTS, 1, [1.0, nan], [5.0, 5.0]),
-        InputError,
-        "demand",
-        xfail=f"{FACILITY}: a NaN demand is not refused",
-    ),
-    Bad(
-        lambda k: capacitated_p_median(COSTS, 1, [1.0, -1.0], [5.0, 5.0]),
-        InputError,
-        "demand",
-        xfail=f"{FACILITY}: a negative demand is not refused",
-    ),
-    Bad(
-        lambda k: capacitated_p_median(COSTS, 1, [1.0, 1.0], [5.0, inf]),
-        InputError,
-        "capacit",
-        xfail=f"{FACILITY}: an infinite capacity reaches the solver",
-    ),
+    Bad(lambda k: capacitated_p_median(COSTS, 1, [1.0, nan], [5.0, 5.0]), InputError, "demand"),  # NaN demand
+    Bad(lambda k: capacitated_p_median(COSTS, 1, [1.0, -1.0], [5.0, 5.0]), InputError, "demand"),  # negative demand
+    Bad(lambda k: capacitated_p_median(COSTS, 1, [1.0, 1.0], [5.0, inf]), InputError, "capacit"),  # infinite capacity
     # clustering
     Bad(lambda k: cluster(k.tiny, ClusterParams(centrals=("atlantis",))), InputError, "atlantis"),  # no such station
     Bad(lambda k: cluster(k.tiny, ClusterParams(workload_indicator="floods")), InputError, "floods"),  # no indicator
