@@ -61,6 +61,7 @@ def test_capacitated_p_median_reproduces_the_published_optimum(name: str) -> Non
     assert np.array_equal(solution.assignment[solution.sites], solution.sites)  # a median serves itself
 
 
+@pytest.mark.slow  # about 30 s of HiGHS
 def test_sjc1_reproduces_the_published_optimum() -> None:
     instance = read_sjc(ORLIB / "SJC1.dat")
     solution = capacitated_p_median(instance.costs, instance.p, instance.demand, instance.capacity)
