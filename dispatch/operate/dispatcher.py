@@ -48,7 +48,7 @@ def _seconds(name: str, value: object, *, minimum: float = -math.inf) -> float:
     """``value`` as a finite number of seconds, at least ``minimum``; an
     :class:`InputError` naming ``name`` otherwise."""
     seconds = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
-    if not minimum <= seconds < math.inf:
+    if not (math.isfinite(seconds) and seconds >= minimum):
         bound = "" if minimum == -math.inf else f" >= {minimum:g}"
         raise InputError(f"{name} must be a finite number of seconds{bound}, got {value!r}")
     return seconds

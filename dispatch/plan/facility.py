@@ -62,6 +62,11 @@ class FacilitySolution(SolverResult):
         return super().to_dict() | {"sites": self.sites.tolist(), "assignment": self.assignment.tolist()}
 
 
+MAX_VALUE = 1e9
+"""Largest cost or weight the engine takes: solvers scale them to integers, and
+larger values overflow that scaling (give costs in other units instead)."""
+
+
 def check_costs(costs: ArrayLike, p: int | None = None) -> NDArray[np.float64]:
     """``costs`` as a float matrix of ``>= 0`` entries (``inf`` forbids a pair), with
     ``1 <= p <= sites`` and every client allowed some site; else a named error."""
@@ -73,6 +78,12 @@ def check_costs(costs: ArrayLike, p: int | None = None) -> NDArray[np.float64]:
         raise InputError(
             "costs must be >= 0 (inf marks a pair that is not allowed)",
             listed([f"client {i}, site {j}: {costs[i, j]}" for i, j in bad]),
+        )
+    huge = np.argwhere(np.isfinite(costs) & (costs > MAX_VALUE))
+    if len(huge):
+        raise InputError(
+            f"costs must be at most {MAX_VALUE:g}; give them in larger units (minutes, kilometres)",
+            listed([f"client {i}, site {j}: {costs[i, j]:g}" for i, j in huge]),
         )
     if p is not None and (isinstance(p, bool) or not isinstance(p, (int, np.integer))):
         raise InputError(f"p must be a whole number of sites, got {p!r}")
@@ -89,9 +100,12 @@ def check_weights(weights: ArrayLike | None, n_clients: int, name: str = "weight
     if weights is None:
         return np.ones(n_clients)
     values = np.asarray(weights, dtype=np.float64)
-    if values.shape != (n_clients,) or not (np.isfinite(values).all() and (values >= 0).all()):
-        bad = [str(i) for i in np.flatnonzero(~(np.isfinite(values) & (values >= 0)))] if values.ndim == 1 else []
-        raise InputError(f"{name} must be {n_clients} finite numbers >= 0, one per client", listed(bad) or None)
+    usable = np.isfinite(values) & (values >= 0) & (values <= MAX_VALUE)
+    if values.shape != (n_clients,) or not usable.all():
+        bad = [f"client {i}: {values[i]:g}" for i in np.flatnonzero(~usable)] if values.ndim == 1 else []
+        raise InputError(
+            f"{name} must be {n_clients} numbers from 0 to {MAX_VALUE:g}, one per client", listed(bad) or None
+        )
     return values
 
 
