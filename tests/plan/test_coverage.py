@@ -194,7 +194,7 @@ COSTS = [[0.0, 4.0], [4.0, 0.0], [9.0, 8.0]]
         (lambda: p_center(COSTS, 0), InfeasibleError, "p = 0 sites cannot be opened"),  # p below 1
         (lambda: mclp([[0.0, math.nan]], 1, 5), InputError, "client 0, site 1: nan"),  # NaN cost
         (lambda: p_center([[0.0, -math.inf]], 1), InputError, "client 0, site 1: -inf"),  # -inf cost
-        (lambda: mclp(COSTS, 1, 5, [1, -1, 1]), InputError, "weights must be 3 numbers from 0 to 1e+09"),  # negative weight
+        (lambda: mclp(COSTS, 1, 5, [1, -1, 1]), InputError, "weights must be 3 numbers from 0 to"),  # negative weight
         (lambda: mclp(COSTS, 1, 5, [1, math.inf, 1]), InputError, "weights must be"),  # infinite weight
         (lambda: mclp(COSTS, 1, 5, [1, 1]), InputError, "weights must be 3"),  # weights of the wrong length
         (lambda: mexclp(COSTS, 2, 5, 1.0), InputError, r"busy must be a fraction in \[0, 1\)"),  # busy of 1
