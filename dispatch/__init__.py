@@ -22,11 +22,16 @@ from importlib.metadata import version
 from typing import Any
 
 from .district import District as District
+from .errors import CoordinateShiftWarning as CoordinateShiftWarning
+from .errors import DefaultsWarning as DefaultsWarning
 from .errors import DispatchError as DispatchError
 from .errors import DispatchWarning as DispatchWarning
+from .errors import HypercubeConvergenceWarning as HypercubeConvergenceWarning
 from .errors import InfeasibleError as InfeasibleError
 from .errors import InputError as InputError
+from .errors import IntervalWarning as IntervalWarning
 from .errors import SolverError as SolverError
+from .errors import UnansweredCallsWarning as UnansweredCallsWarning
 from .errors import UnreachableError as UnreachableError
 from .evaluate import Comparison as Comparison
 from .evaluate import DemandParams as DemandParams
@@ -111,20 +116,24 @@ __all__ = [
     "ClusterParams",
     "ClusterPlan",
     "Comparison",
+    "CoordinateShiftWarning",
     "CoverageSolution",
     "Decision",
+    "DefaultsWarning",
     "DemandParams",
     "DispatchError",
     "DispatchWarning",
     "Dispatcher",
     "District",
     "Estimate",
+    "HypercubeConvergenceWarning",
     "HypercubeResult",
     "Incident",
     "IncidentStream",
     "Indicators",
     "InfeasibleError",
     "InputError",
+    "IntervalWarning",
     "NearestFree",
     "OnProgress",
     "OwnStation",
@@ -145,6 +154,7 @@ __all__ = [
     "StationKind",
     "StrengthParams",
     "Tree",
+    "UnansweredCallsWarning",
     "Unit",
     "UnitState",
     "UnitStatus",

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..district import District
-from ..errors import DispatchWarning, InputError
+from ..errors import HypercubeConvergenceWarning, InputError
 from ..operate.travel import TravelTables
 from . import _balance
 from .demand import SECONDS_PER_YEAR
@@ -53,11 +53,6 @@ LARSON_TOLERANCE = 1e-13
 """Largest change of a workload in one step of Larson's iteration when it stops."""
 
 MAX_ITERATIONS = 1_000
-
-
-class HypercubeConvergenceWarning(DispatchWarning):
-    """A hypercube solver stopped at its iteration limit before converging: the
-    message gives the iterations run and the residual left."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
 from ..district import District
-from ..errors import DispatchWarning, InputError
+from ..errors import InputError, UnansweredCallsWarning
 from ..model import Frozen, Incident
 from ..operate.decision import Decision, Reason
 from ..operate.dispatcher import Dispatcher
@@ -354,11 +354,6 @@ def simulate(
         _warn_unanswered(runs[-1], district, r)
         tracker.advance()
     return SimulationResult(tuple(runs), district.unit_ids, district.post_ids, params.confidence)
-
-
-class UnansweredCallsWarning(DispatchWarning):
-    """Some simulated calls were never answered: no unit allowed to take them
-    ever came free (a station without units under OwnStation, say)."""
 
 
 def _warn_unanswered(records: Records, district: District, replication: int) -> None:
