@@ -1,4 +1,4 @@
-"""Response time: before/after the reform, simulation throughput, hypercube solve time.
+"""Response time: before/after the reform, and simulation throughput.
 
 (a) The demo county before (OwnStation) and after (ClusterFirst with the plan) the
     reform, on the same calls: the figures planners ask for, with what they cost
@@ -9,8 +9,8 @@
     milliseconds a call, so it is not run for the year). Both must send the same
     unit to every call. dispatch's one-off travel tables are counted in its
     total; the SimPy model starts from a networkx graph it is given.
-(c) The exact hypercube model's solve time against the number of units N, with
-    Larson's approximation beside it.
+
+The hypercube model's solve times are in ``bench_hypercube.py``.
 
 Run: ``pip install -e '.[bench]'`` then ``python benchmarks/bench_response.py``.
 """
@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 from common import best_of, median_of, paragraph, progress, ratio, sig, table
 from simpy_baseline import simulate_simpy
 
 from dispatch import District, NearestFree, cluster
 from dispatch.datasets import demo_district
 from dispatch.evaluate.demand import DemandParams, IncidentStream
-from dispatch.evaluate.queueing import hypercube
 from dispatch.evaluate.simulation import SimulationParams, compare, simulate
 from dispatch.network.convert import to_networkx
 from dispatch.operate.travel import TravelTables
@@ -114,42 +112,12 @@ def throughput(demo: District) -> None:
     )
 
 
-def hypercube_times() -> None:
-    progress("(c) hypercube solve time")
-    rng = np.random.default_rng(SEED)
-    rows, first = [], None
-    for n in (4, 6, 8, 10, 12, 13, 14, 15, 16):
-        homes, atoms = rng.uniform(0, 30_000, (n, 2)), rng.uniform(0, 30_000, (200, 2))
-        travel = np.linalg.norm(homes[:, None] - atoms[None], axis=2) / 10.0
-        rates = rng.uniform(0.2, 1.0, 200)
-        rates *= 0.5 * n / rates.sum()
-        if first is None:  # the first solve in the process, before any is timed
-            first, _ = best_of(1, lambda r=rates, t=travel: hypercube(r, t, mu=1.0, method="exact"))
-        exact_seconds, exact = best_of(REPEAT, lambda r=rates, t=travel: hypercube(r, t, mu=1.0, method="exact"))
-        approx_seconds, approx = best_of(
-            REPEAT, lambda r=rates, t=travel: hypercube(r, t, mu=1.0, method="approximate")
-        )
-        gap = float(np.abs(approx.workloads - exact.workloads).max())
-        rows.append((n, 2**n, sig(exact_seconds), sig(approx_seconds), ratio(exact_seconds / approx_seconds), gap))
-    paragraph(
-        f"(c) The hypercube model, loss system, 200 atoms, half the units busy: best of {REPEAT} solves. The",
-        f"first solve in a fresh process (N = 4) took {sig(first)} s, against {rows[0][2]} s once warm.",
-    )
-    table(
-        "Exact hypercube against Larson's approximation",
-        ("N", "states", "exact s", "approximate s", "exact ÷ approximate", "largest workload difference"),
-        rows,
-        (",", ",", "s", "s", "s", ".4f"),
-    )
-
-
 def main() -> None:
     start = time.perf_counter()
     demo = demo_district()
     progress(f"demo county loaded in {time.perf_counter() - start:.1f} s")
     before_and_after(demo)
     throughput(demo)
-    hypercube_times()
 
 
 if __name__ == "__main__":
