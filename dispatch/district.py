@@ -14,7 +14,7 @@ from pydantic import Field, PrivateAttr
 from shapely.geometry import MultiPolygon, Polygon
 
 from .errors import InputError
-from .model import Frozen, Incident, Partner, Station, Unit, Village
+from .model import EmergencyUnit, Frozen, Incident, Partner, Station, Unit, Village
 from .network.graph import Partition, RoadNetwork
 from .network.snap import far_from_road
 
@@ -47,6 +47,9 @@ class District(Frozen):
         The township stations.
     units
         Response units; each names its station (or partner) in ``station``.
+    emergency_units
+        Minimal emergency units, each based at one of the ``villages``; one
+        belongs to the station whose jurisdiction holds its village.
     villages
         Demand points.
     partners
@@ -68,6 +71,7 @@ class District(Frozen):
     roads: RoadNetwork
     stations: tuple[Station, ...] = Field(min_length=1)
     units: tuple[Unit, ...] = ()
+    emergency_units: tuple[EmergencyUnit, ...] = ()
     villages: tuple[Village, ...] = ()
     partners: tuple[Partner, ...] = ()
     boundary: Area | None = None
@@ -133,7 +137,8 @@ class District(Frozen):
 
     @cached_property
     def post_ids(self) -> tuple[str, ...]:
-        """Where units are based: the stations, then the partners."""
+        """The stations, then the partners: where units are based, and what an
+        emergency unit belongs to."""
         return tuple(s.id for s in self.stations) + tuple(p.id for p in self.partners)
 
     @cached_property
@@ -148,18 +153,36 @@ class District(Frozen):
 
     @cached_property
     def unit_ids(self) -> tuple[str, ...]:
-        """The unit ids, in order."""
-        return tuple(u.id for u in self.units)
+        """Every unit a dispatcher may send: the :attr:`units`, then the
+        :attr:`emergency_units`."""
+        return tuple(u.id for u in self.units) + tuple(e.id for e in self.emergency_units)
 
     @cached_property
     def unit_index(self) -> dict[str, int]:
-        """Unit id -> its position in :attr:`units`."""
+        """Unit id -> its position in :attr:`unit_ids`."""
         return {u: k for k, u in enumerate(self.unit_ids)}
 
     @cached_property
     def unit_posts(self) -> NDArray[np.int64]:
-        """Each unit's post, as an index into :attr:`post_ids`."""
-        return np.array([self.post_index[u.station] for u in self.units], dtype=np.int64)
+        """The post each of :attr:`unit_ids` belongs to, as an index into
+        :attr:`post_ids` (an emergency unit's is its village's home station)."""
+        stations = [self.home_stations[self.village_index[e.village]] for e in self.emergency_units]
+        return np.array([self.post_index[u.station] for u in self.units] + stations, dtype=np.int64)
+
+    @property
+    def base_nodes(self) -> NDArray[np.int64]:
+        """Road nodes units leave from: the :attr:`post_nodes`, then the village of
+        each emergency unit."""
+        villages = [self.village_index[e.village] for e in self.emergency_units]
+        return np.concatenate([self.post_nodes, self._village_nodes[villages]])
+
+    @cached_property
+    def unit_bases(self) -> NDArray[np.int64]:
+        """Where each of :attr:`unit_ids` leaves from, as an index into
+        :attr:`base_nodes`."""
+        first = len(self.post_ids)
+        emergency = np.arange(first, first + len(self.emergency_units), dtype=np.int64)
+        return np.concatenate([self.unit_posts[: len(self.units)], emergency])
 
     @cached_property
     def partners_of(self) -> tuple[NDArray[np.int64], ...]:
@@ -260,12 +283,18 @@ def _reference_problems(district: District) -> list[str]:
     posts = {s.id for s in district.stations} | {p.id for p in district.partners}
     station_ids = {s.id for s in district.stations}
     problems = _duplicates("station or partner", [s.id for s in district.stations] + [p.id for p in district.partners])
-    problems += _duplicates("unit", [u.id for u in district.units])
+    problems += _duplicates("unit", [u.id for u in district.units] + [e.id for e in district.emergency_units])
     problems += _duplicates("village", [v.id for v in district.villages])
     problems += [
         f"unit {u.id!r} belongs to {u.station!r}, which is no station or partner of the district"
         for u in district.units
         if u.station not in posts
+    ]
+    villages = {v.id for v in district.villages}
+    problems += [
+        f"emergency unit {e.id!r} is based at village {e.village!r}, which is not in the district"
+        for e in district.emergency_units
+        if e.village not in villages
     ]
     problems += [
         f"village {v.id!r} names station {v.station!r}, which is not in the district"

@@ -68,7 +68,8 @@ class Dispatcher:
         :class:`~dispatch.operate.policies.NearestFree` (the default) or
         :class:`~dispatch.operate.policies.ClusterFirst`.
     turnout
-        Seconds a unit at its station needs to leave.
+        Seconds a unit at its station needs to leave (an emergency unit has its
+        own).
     preemption
         Divert a unit on its way to a less urgent call when no unit is free.
     queue
@@ -116,15 +117,17 @@ class Dispatcher:
             raise InputError("the ClusterFirst policy needs a ClusterPlan: Dispatcher(district, plan, ClusterFirst())")
         self.district, self.plan = district, plan
         self.preemption, self.discipline = bool(preemption), queue
-        self.fleet = Fleet.of(district, plan)
+        self.fleet = Fleet.of(district, plan, turnout=self.turnout)
         if tables is None:
             tables = TravelTables.for_district(district)
-        elif tables.roads is not district.roads or not np.array_equal(tables.posts, district.post_nodes):
-            raise InputError("the travel tables were built for another district's roads or posts")
+        elif tables.roads is not district.roads or not np.array_equal(tables.posts, district.base_nodes):
+            raise InputError("the travel tables were built for another district's roads or unit bases")
         self.tables = tables
-        self.board = StatusBoard(self.fleet.unit_post, tables, self.turnout)
+        self.board = StatusBoard(self.fleet.unit_base, tables, self.fleet.turnout)
         self.selector = Selector(self.policy, self.fleet, self.board, preemption=self.preemption)
-        self.explainer = Explainer(district.unit_ids, district.post_ids, self.fleet, self.board)
+        first = len(district.units)
+        villages = {first + k: e.village for k, e in enumerate(district.emergency_units)}
+        self.explainer = Explainer(district.unit_ids, district.post_ids, self.fleet, self.board, villages)
         self.calls = CallQueue()
         self.assigner = Assigner(self.selector, self.board, self.explainer, self.calls, queue)
 
@@ -142,7 +145,8 @@ class Dispatcher:
 
     def unit(self, unit_id: str) -> UnitState:
         """A snapshot of unit ``unit_id``."""
-        return self.board.snapshot(self._unit_named(unit_id), unit_id, self.post_ids, self.now)
+        u = self._unit_named(unit_id)
+        return self.board.snapshot(u, unit_id, self.post_ids[self.fleet.unit_post[u]], self.now)
 
     @property
     def units(self) -> tuple[UnitState, ...]:
@@ -185,6 +189,13 @@ class Dispatcher:
         if len(incidents) == 1:  # the nearest unit: no joint assignment needed
             return [self.assigner.take(incidents[0], *located[0], now)]
         return self.assigner.take_many(incidents, located, now)
+
+    def advance(self, at: float) -> list[Decision]:
+        """Move the clock to ``at`` and send units to the waiting incidents one may
+        take now, as when an emergency unit comes on duty (the decisions made are
+        returned)."""
+        self.now = self._time(at)
+        return self.assigner.serve_queue(self.now)
 
     def cancel(self, incident_id: str) -> Incident:
         """Withdraw a waiting incident from the queue (handled elsewhere)."""

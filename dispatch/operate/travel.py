@@ -1,11 +1,12 @@
 """Travel tables that make every ETA a lookup, and the legs units drive.
 
-Units leave from a few dozen posts (stations and partners) and incidents arise at a
-few hundred demand points. One forward tree per post gives the time from a unit at
-its post to any node; one reverse tree per target gives the time from any node (the
-next node of a unit on the road) to that target. Reverse trees are built on first
-use and kept for demand points and posts; a target anywhere else gets a search at
-call time, cut at the best ETA already known.
+Units leave from a few dozen posts (stations, partners and the villages of
+emergency units) and incidents arise at a few hundred demand points. One forward
+tree per post gives the time from a unit at its post to any node; one reverse
+tree per target gives the time from any node (the next node of a unit on the
+road) to that target. Reverse trees are built on first use and kept for demand
+points and posts; a target anywhere else gets a search at call time, cut at the
+best ETA already known.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ class TravelTables:
     roads
         The road network.
     posts
-        Road node of each post (stations, then partners).
+        Road node of each post units leave from (stations, partners, then the
+        villages of emergency units).
     targets
         Nodes whose reverse trees are worth keeping once built (demand points and
         posts).
@@ -76,9 +78,9 @@ class TravelTables:
 
     @classmethod
     def for_district(cls, district: District) -> TravelTables:
-        """Tables for ``district``: its stations then partners as posts, its villages
-        as targets."""
-        return cls(district.roads, district.post_nodes, district.village_nodes)
+        """Tables for ``district``: its unit bases (stations, partners, then the
+        villages of emergency units) as posts, its villages as targets."""
+        return cls(district.roads, district.base_nodes, district.village_nodes)
 
     def warm(self, nodes: ArrayLike) -> None:
         """Build the reverse trees of ``nodes`` now (one batched search), so that
