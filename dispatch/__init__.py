@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from .evaluate import hypercube as hypercube
     from .evaluate import read_incidents as read_incidents
     from .evaluate import simulate as simulate
+    from .model import EmergencyUnit as EmergencyUnit
     from .model import Incident as Incident
     from .model import Indicators as Indicators
     from .model import Partner as Partner
@@ -103,6 +104,7 @@ SOURCES = {
     "hypercube": "evaluate",
     "read_incidents": "evaluate",
     "simulate": "evaluate",
+    "EmergencyUnit": "model",
     "Incident": "model",
     "Indicators": "model",
     "Partner": "model",
@@ -194,6 +196,7 @@ __all__ = [
     "DispatchWarning",
     "Dispatcher",
     "District",
+    "EmergencyUnit",
     "Estimate",
     "HypercubeConvergenceWarning",
     "HypercubeResult",

@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -245,17 +246,22 @@ class EmergencyUnit(Frozen):
     priorities: tuple[Annotated[int, Field(ge=1)], ...] | None = None
     reach: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
 
-    @model_validator(mode="after")
-    def _valid_hours(self) -> Self:
-        start, end = self.on_duty
+    @field_validator("on_duty")
+    @classmethod
+    def _a_daily_window(cls, value: tuple[float, float]) -> tuple[float, float]:
+        start, end = value
         if start >= DAY or end > DAY or start == end:
             raise ValueError(
-                f"on_duty must be (start, end) seconds after midnight, 0 <= start < {DAY:g}, 0 <= end <= {DAY:g}, "
-                f"start != end; got {self.on_duty}"
+                f"give (start, end) seconds after midnight, 0 <= start < {DAY:g}, 0 <= end <= {DAY:g}, start != end"
             )
-        if self.priorities is not None and (not self.priorities or len(set(self.priorities)) < len(self.priorities)):
-            raise ValueError(f"priorities must list each priority it may take once, got {self.priorities}")
-        return self
+        return value
+
+    @field_validator("priorities")
+    @classmethod
+    def _each_once(cls, value: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if value is not None and (not value or len(set(value)) < len(value)):
+            raise ValueError("list each priority it may take once (or leave it out for every priority)")
+        return value
 
     @property
     def availability(self) -> float:
