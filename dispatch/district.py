@@ -48,8 +48,7 @@ class District(Frozen):
     units
         Response units; each names its station (or partner) in ``station``.
     emergency_units
-        Minimal emergency units, each based at one of the ``villages``; one
-        belongs to the station whose jurisdiction holds its village.
+        Minimal emergency units, each at one of the ``villages`` (and of its station).
     villages
         Demand points.
     partners
@@ -86,11 +85,7 @@ class District(Frozen):
         super().__init__(**data)
         problems = _reference_problems(self) + _area_problems(self)
         nodes = []
-        for kind, items in (
-            ("station", self.stations),
-            ("partner", self.partners),
-            ("village", self.villages),
-        ):
+        for kind, items in (("station", self.stations), ("partner", self.partners), ("village", self.villages)):
             names = [f"{kind} {item.id!r}" for item in items]
             node, distance = self.roads.snap([item.location for item in items])
             problems += far_from_road(names, distance, self.max_snap_distance)
@@ -137,8 +132,7 @@ class District(Frozen):
 
     @cached_property
     def post_ids(self) -> tuple[str, ...]:
-        """The stations, then the partners: where units are based, and what an
-        emergency unit belongs to."""
+        """Where units are based: the stations, then the partners."""
         return tuple(s.id for s in self.stations) + tuple(p.id for p in self.partners)
 
     @cached_property
@@ -153,8 +147,7 @@ class District(Frozen):
 
     @cached_property
     def unit_ids(self) -> tuple[str, ...]:
-        """Every unit a dispatcher may send: the :attr:`units`, then the
-        :attr:`emergency_units`."""
+        """The ids of the units, then of the emergency units."""
         return tuple(u.id for u in self.units) + tuple(e.id for e in self.emergency_units)
 
     @cached_property
@@ -164,25 +157,8 @@ class District(Frozen):
 
     @cached_property
     def unit_posts(self) -> NDArray[np.int64]:
-        """The post each of :attr:`unit_ids` belongs to, as an index into
-        :attr:`post_ids` (an emergency unit's is its village's home station)."""
-        stations = [self.home_stations[self.village_index[e.village]] for e in self.emergency_units]
-        return np.array([self.post_index[u.station] for u in self.units] + stations, dtype=np.int64)
-
-    @property
-    def base_nodes(self) -> NDArray[np.int64]:
-        """Road nodes units leave from: the :attr:`post_nodes`, then the village of
-        each emergency unit."""
-        villages = [self.village_index[e.village] for e in self.emergency_units]
-        return np.concatenate([self.post_nodes, self._village_nodes[villages]])
-
-    @cached_property
-    def unit_bases(self) -> NDArray[np.int64]:
-        """Where each of :attr:`unit_ids` leaves from, as an index into
-        :attr:`base_nodes`."""
-        first = len(self.post_ids)
-        emergency = np.arange(first, first + len(self.emergency_units), dtype=np.int64)
-        return np.concatenate([self.unit_posts[: len(self.units)], emergency])
+        """Each unit's post, as an index into :attr:`post_ids`."""
+        return np.array([self.post_index[u.station] for u in self.units], dtype=np.int64)
 
     @cached_property
     def partners_of(self) -> tuple[NDArray[np.int64], ...]:

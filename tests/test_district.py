@@ -8,6 +8,7 @@ from shapely.geometry import box
 
 from dispatch import District, EmergencyUnit, InputError, Partner, RoadNetwork, Station, Unit, Village
 from dispatch.network.convert import from_edges, to_networkx
+from dispatch.operate import Fleet, TravelTables
 
 
 @pytest.fixture
@@ -85,10 +86,11 @@ def test_an_emergency_unit_belongs_to_its_villages_station_and_leaves_from_the_v
         partners=[Partner(id="p1", location=(1_000, 0), stations=("s2",))],
     )
     assert district.unit_ids == ("u1", "p1-u", "e1")
-    assert district.unit_posts.tolist() == [0, 2, 1]  # s1, partner p1, then v2's station s2
-    assert district.base_nodes.tolist() == [0, 2, 1, 1]  # s1, s2, p1, then village v2's node
-    assert district.unit_bases.tolist() == [0, 2, 3]
     assert [u.id for u in district.units] == ["u1", "p1-u"]  # the station and partner units alone
+    fleet = Fleet.of(district)
+    assert fleet.unit_post.tolist() == [0, 2, 1]  # s1, partner p1, then v2's station s2
+    assert TravelTables.bases(district).tolist() == [0, 2, 1, 1]  # s1, s2, p1, then village v2's node
+    assert fleet.unit_base.tolist() == [0, 2, 3]
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,9 @@ The search, for a budget of ``K`` extra units:
 3. The marginal curve adds the chosen units one by one, each time the one that
    helps most: what the 1st, 2nd ... unit buys.
 
-Busy units are the hypercube's: the exact model up to 15 units, Larson's
-approximation beyond. Minimal emergency units stay where they are and count as
+Busy units are the hypercube's: the exact model up to 15 units
+(:data:`~dispatch.evaluate.fleetsearch.EXACT_UNITS`), Larson's approximation
+beyond. Minimal emergency units stay where they are and count as
 the model says (:mod:`~dispatch.evaluate.atoms`). The result is a local optimum
 of the model, not a proven one: its ``bound`` is what no allocation can beat
 (every call reached at once by the nearest station that may have a unit).
@@ -55,9 +56,9 @@ from ..progress import OnProgress, Tracker
 from ..texttable import Table
 from .atoms import DistrictAtoms
 from .demand import DemandParams
-from .fleetsearch import Bounds, Counts, FleetSearch, Rule
+from .fleetsearch import Bounds, Counts, FleetSearch, Rule, fleet_model
 from .metrics import TARGETS, TIME_METRICS, Estimate, Queue, estimate, label, within
-from .queueing import FleetPrediction, Method, fleet_hypercube
+from .queueing import FleetPrediction, Method
 from .simulation import SimulationParams, SimulationResult, simulate
 
 __all__ = [
@@ -343,7 +344,7 @@ def allocate(
     tables = tables or TravelTables.for_district(district)
     atoms = DistrictAtoms.of(district, turnout=params.turnout, tables=tables, priorities=demand.priorities)
     station_ids = tuple(s.id for s in district.stations)
-    posts = district.unit_posts[: len(district.units)]
+    posts = district.unit_posts
     current = np.bincount(posts[posts < len(station_ids)], minlength=len(station_ids)).astype(np.int64)
     bounds = _bounds(district, params, plan, current)
     forced = _forced(district, bounds, params)
@@ -370,9 +371,7 @@ def allocate(
     chosen = search.model(best)
     if params.service_time is None:
         refit = _service_time(atoms, best, demand, params)
-        chosen = fleet_hypercube(
-            atoms, search.stations(best), service_time=refit, queue=params.queue, method=params.method
-        )
+        chosen = fleet_model(atoms, best, service_time=refit, queue=params.queue, method=params.method)
     tracker.advance()
     return Allocation(
         status="optimal" if only else "feasible",
@@ -470,12 +469,11 @@ def _service_time(atoms: DistrictAtoms, fleet: Counts, demand: DemandParams, par
     of the fixed point; the loss model, which is always stable)."""
     service = demand.service
     scene = float(np.mean(service.samples)) if service.kind == "empirical" else service.mean
-    stations = FleetSearch.stations(fleet)
-    if not len(stations):  # no units yet: the nearest station's time
+    if not fleet.any():  # no units yet: the nearest station's time
         return scene + float(atoms.rates @ atoms.station_travel.min(axis=0) / atoms.rates.sum())
     travel = 0.0
     for _ in range(3):
-        model = fleet_hypercube(atoms, stations, service_time=scene + travel, queue="loss", method=params.method)
+        model = fleet_model(atoms, fleet, service_time=scene + travel, queue="loss", method=params.method)
         travel = model.result.mean_travel
     return scene + travel
 

@@ -76,11 +76,12 @@ class DistrictAtoms:
         if not (np.isfinite(turnout) and turnout >= 0):
             raise InputError(f"turnout must be a number of seconds >= 0, got {turnout}")
         tables = tables or TravelTables.for_district(district)
+        tables.require(district)
         extra = district.emergency_units
         shares = dict(priorities or DemandParams().priorities)
         levels = sorted(shares)
         road = tables.post_times[:, district.village_nodes]
-        emergency_road = road[district.unit_bases[len(district.units) :]]
+        emergency_road = road[len(district.post_ids) :]  # the emergency units' villages come after the posts
         near = emergency_road <= np.array([e.reach or np.inf for e in extra])[:, None]
         takes = np.array([[e.priorities is None or p in e.priorities for p in levels] for e in extra], dtype=bool)
         allowed = near[:, :, None] & takes.reshape(len(extra), 1, len(levels))  # [unit, village, priority]

@@ -22,10 +22,25 @@ from .atoms import DistrictAtoms
 from .metrics import Queue
 from .queueing import FleetPrediction, Method, fleet_hypercube
 
-__all__ = ["Bounds", "Counts", "FleetSearch", "Rule"]
+__all__ = ["EXACT_UNITS", "Bounds", "Counts", "FleetSearch", "Rule", "fleet_model"]
+
+EXACT_UNITS = 15
+"""Inside the search, ``method="auto"`` solves the exact model up to this many
+units (a fraction of a second each) and Larson's approximation beyond."""
 
 Counts = NDArray[np.int64]
 """Units a station."""
+
+
+def fleet_model(
+    atoms: DistrictAtoms, counts: Counts, *, service_time: float, queue: Queue, method: Method
+) -> FleetPrediction:
+    """The hypercube model of ``counts`` units a station and the emergency units
+    of ``atoms`` (``"auto"``: exact up to :data:`EXACT_UNITS` units)."""
+    if method == "auto":
+        method = "exact" if int(counts.sum()) + atoms.n_emergency <= EXACT_UNITS else "approximate"
+    stations = np.repeat(np.arange(len(counts)), counts)
+    return fleet_hypercube(atoms, stations, service_time=service_time, queue=queue, method=method)
 
 
 @dataclass(frozen=True)
@@ -94,16 +109,9 @@ class FleetSearch:
         """Fleets solved so far."""
         return len(self._scores)
 
-    @staticmethod
-    def stations(counts: Counts) -> NDArray[np.int64]:
-        """The station of each unit of the fleet ``counts``."""
-        return np.repeat(np.arange(len(counts)), counts)
-
     def model(self, counts: Counts) -> FleetPrediction:
         """The hypercube model of the fleet ``counts`` (and the emergency units)."""
-        return fleet_hypercube(
-            self.atoms, self.stations(counts), service_time=self.service_time, queue=self.queue, method=self.method
-        )
+        return fleet_model(self.atoms, counts, service_time=self.service_time, queue=self.queue, method=self.method)
 
     def value(self, counts: Counts) -> float:
         """The score of ``counts`` (``inf`` when some part of the day has no unit,

@@ -465,6 +465,5 @@ def district_hypercube(
     units, then of the emergency units.
     """
     atoms = DistrictAtoms.of(district, turnout=turnout, tables=tables, priorities=priorities)
-    stations = district.unit_posts[: len(district.units)]
-    stations = stations[stations < len(district.stations)]
+    stations = district.unit_posts[district.unit_posts < len(district.stations)]
     return fleet_hypercube(atoms, stations, service_time=service_time, queue=queue, method=method).result

@@ -120,8 +120,7 @@ class Dispatcher:
         self.fleet = Fleet.of(district, plan, turnout=self.turnout)
         if tables is None:
             tables = TravelTables.for_district(district)
-        elif tables.roads is not district.roads or not np.array_equal(tables.posts, district.base_nodes):
-            raise InputError("the travel tables were built for another district's roads or unit bases")
+        tables.require(district)
         self.tables = tables
         self.board = StatusBoard(self.fleet.unit_base, tables, self.fleet.turnout)
         self.selector = Selector(self.policy, self.fleet, self.board, preemption=self.preemption)

@@ -24,7 +24,8 @@ class Fleet:
     Posts are the stations (``0 .. n_stations - 1``) then the partners.
     ``unit_post[u]`` is the post unit ``u`` belongs to (an emergency unit's is its
     village's home station) and ``unit_base[u]`` where it leaves from (an index
-    into the district's ``base_nodes``). ``cluster_of[s]`` numbers station ``s``'s
+    into :meth:`TravelTables.bases <dispatch.operate.travel.TravelTables.bases>`:
+    its post, or an emergency unit's village after every post). ``cluster_of[s]`` numbers station ``s``'s
     cluster (``-1`` outside every cluster); ``partners_of[s]`` lists the partner
     posts of border station ``s``.
 
@@ -60,16 +61,18 @@ class Fleet:
                 cluster_of[district.station_index[member]] = k
         n_units, extra = len(district.units), district.emergency_units
         emergency = np.arange(n_units + len(extra)) >= n_units
+        homes = district.home_stations[[district.village_index[e.village] for e in extra]]
+        first = len(district.post_ids)
         duty = np.array([(0.0, DAY)] * n_units + [e.on_duty for e in extra], dtype=np.float64).reshape(-1, 2)
         reach = [np.inf if e.reach is None else e.reach for e in extra]
         listed = {p for e in extra for p in e.priorities or ()}
         unrestricted = np.array([True] * n_units + [e.priorities is None for e in extra])
         return cls(
-            unit_post=district.unit_posts,
+            unit_post=np.concatenate([district.unit_posts, homes]).astype(np.int64),
             n_stations=len(district.stations),
             cluster_of=cluster_of,
             partners_of=district.partners_of,
-            unit_base=district.unit_bases,
+            unit_base=np.concatenate([district.unit_posts, first + np.arange(len(extra))]).astype(np.int64),
             turnout=np.array([turnout] * n_units + [e.turnout for e in extra], dtype=np.float64),
             duty=duty,
             reach=np.array([np.inf] * n_units + reach, dtype=np.float64),

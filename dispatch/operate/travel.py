@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..district import District
+from ..errors import InputError
 from ..network.graph import RoadNetwork, Tree
 
 __all__ = ["Leg", "TravelTables"]
@@ -76,11 +77,23 @@ class TravelTables:
         self._last: tuple[int, float, Tree] | None = None  # the latest cut tree
         self._paths: dict[tuple[int, bool, int], tuple[NDArray[np.int64], NDArray[np.float64]]] = {}
 
+    @staticmethod
+    def bases(district: District) -> NDArray[np.int64]:
+        """The road nodes units of ``district`` leave from: its stations, its
+        partners, then the village of each emergency unit."""
+        villages = [district.village_index[e.village] for e in district.emergency_units]
+        return np.concatenate([district.post_nodes, district.village_nodes[villages]])
+
     @classmethod
     def for_district(cls, district: District) -> TravelTables:
-        """Tables for ``district``: its unit bases (stations, partners, then the
-        villages of emergency units) as posts, its villages as targets."""
-        return cls(district.roads, district.base_nodes, district.village_nodes)
+        """Tables for ``district``: its :meth:`bases` as posts, its villages as
+        targets."""
+        return cls(district.roads, cls.bases(district), district.village_nodes)
+
+    def require(self, district: District) -> None:
+        """Refuse tables built for another district's roads or unit bases."""
+        if self.roads is not district.roads or not np.array_equal(self.posts, self.bases(district)):
+            raise InputError("the travel tables were built for another district's roads or unit bases")
 
     def warm(self, nodes: ArrayLike) -> None:
         """Build the reverse trees of ``nodes`` now (one batched search), so that
