@@ -166,16 +166,23 @@ def _comparison_table(comparison: Any, language: Any) -> Any:
 
 
 def _demo_note(scenario: Any, language: str) -> str:
+    policies = (
+        "改革前 = 各所只派本所警力，改革后 = 按方案先派片区内最近的空闲警力",
+        "before = OwnStation (each station sends only its own units), after = ClusterFirst with the plan",
+    )
+    return _settings_note(scenario, language, policies)
+
+
+def _settings_note(scenario: Any, language: str, policies: tuple[str, str]) -> str:
+    """The simulation's days, replications and seed, and the ``policies`` compared
+    (in Chinese, in English)."""
     s = scenario.simulation
     days = s.horizon / 86_400
     if language == "zh":
-        return (
-            f"每次模拟 {days:g} 天 × {s.replications} 次，随机种子 {s.seed}：改革前 = 各所只派本所警力，"
-            "改革后 = 按方案先派片区内最近的空闲警力；± 为 95% 置信区间半宽。"
-        )
+        return f"每次模拟 {days:g} 天 × {s.replications} 次，随机种子 {s.seed}：{policies[0]}；± 为 95% 置信区间半宽。"
     return (
-        f"{days:g} simulated days x {s.replications} replications, seed {s.seed}: before = OwnStation (each station "
-        "sends only its own units), after = ClusterFirst with the plan; ± is the 95 % confidence half-width."
+        f"{days:g} simulated days x {s.replications} replications, seed {s.seed}: {policies[1]}; "
+        "± is the 95 % confidence half-width."
     )
 
 
@@ -280,24 +287,11 @@ def _allocate(run: _Run) -> None:
     print(curve_table(district, allocation, run.language), end="\n\n")
     print(prediction_table(allocation, run.language), end="\n\n")
     print(check_table(check, run.language))
-    print(_check_note(scenario, run.language))
+    policy = ("按最近空闲警车派警（与模型相同）", "the nearest free unit sent (as in the model)")
+    print(_settings_note(scenario, run.language, policy))
     print(allocation_summary(allocation, run.language))
     if args.json:
         _write_json(run, args.json, allocation.to_dict() | {"check": check.to_dict()})
-
-
-def _check_note(scenario: Any, language: str) -> str:
-    s = scenario.simulation
-    days = s.horizon / 86_400
-    if language == "zh":
-        return (
-            f"仿真 {days:g} 天 × {s.replications} 次，随机种子 {s.seed}，按最近空闲警车派警（与模型相同）；"
-            "± 为置信区间半宽。"
-        )
-    return (
-        f"{days:g} simulated days x {s.replications} replications, seed {s.seed}, the nearest free unit sent "
-        "(as in the model); ± is the confidence half-width."
-    )
 
 
 def _sweep(run: _Run) -> None:

@@ -4,11 +4,12 @@ model beside a simulation."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..district import District
 from ..evaluate.allocation import Allocation, AllocationCheck
-from ..evaluate.metrics import TIME_METRICS
+from ..evaluate.metrics import TIME_METRICS, Estimate
 from ..texttable import Table
 from .i18n import Language, display_name, metric_label, term
 
@@ -17,10 +18,6 @@ __all__ = ["allocation_summary", "allocation_table", "check_table", "curve_table
 
 def _names(district: District) -> dict[str, str]:
     return {s.id: display_name(s.id, s.name) for s in district.stations}
-
-
-def _factor(key: str) -> float:
-    return 1 / 60 if key in TIME_METRICS else 100
 
 
 def allocation_table(district: District, allocation: Allocation, language: Language = "en") -> Table:
@@ -65,29 +62,36 @@ def curve_table(district: District, allocation: Allocation, language: Language =
 
 def prediction_table(allocation: Allocation, language: Language = "en") -> Table:
     """The model's figures for today's units and after the allocation."""
-    now = allocation.current
-    rows = tuple(
-        (metric_label(key, language), now[key] * _factor(key) if key in now else None, value * _factor(key))
-        for key, value in allocation.predicted.items()
-    )
     title = (
         "排队模型（超立方体）预测：现状与配置后" if language == "zh" else "The hypercube model's figures, now and after"
     )
-    columns = ("metric", "now", "allocated")
-    return Table(title, tuple(term(c, language) for c in columns), rows, ("", ".2f", ".2f"))
+    return _side_by_side(title, ("now", "allocated"), allocation.current, allocation.predicted, language)
 
 
 def check_table(check: AllocationCheck, language: Language = "en") -> Table:
     """The model's predictions beside the simulation of the allocation."""
-    rows = tuple(
-        (metric_label(key, language), value * _factor(key), check.simulated[key].scaled(_factor(key)))
-        for key, value in check.predicted.items()
-    )
     title = (
         "排队模型预测与仿真对比（同一批警情）" if language == "zh" else "Predicted by the hypercube model and simulated"
     )
-    columns = ("metric", "predicted", "simulated")
-    return Table(title, tuple(term(c, language) for c in columns), rows, ("", ".2f", ".2f"))
+    return _side_by_side(title, ("predicted", "simulated"), check.predicted, check.simulated, language)
+
+
+def _side_by_side(
+    title: str,
+    names: tuple[str, str],
+    left: Mapping[str, float | Estimate],
+    right: Mapping[str, float | Estimate],
+    language: Language,
+) -> Table:
+    """The metrics of ``right`` (times in minutes, shares in per cent), with
+    ``left`` beside them where it has them."""
+
+    def shown(value: float | Estimate | None, key: str) -> float | Estimate | None:
+        factor = 1 / 60 if key in TIME_METRICS else 100
+        return None if value is None else value.scaled(factor) if isinstance(value, Estimate) else value * factor
+
+    rows = tuple((metric_label(k, language), shown(left.get(k), k), shown(right[k], k)) for k in right)
+    return Table(title, tuple(term(c, language) for c in ("metric", *names)), rows, ("", ".2f", ".2f"))
 
 
 def allocation_summary(allocation: Allocation, language: Language = "en") -> str:
