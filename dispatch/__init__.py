@@ -8,7 +8,8 @@ The package follows the flow of the work, one folder per stage:
 - :mod:`dispatch.plan`: central / base / border structure (:func:`cluster`) and
   facility location (:func:`p_median`, :func:`p_center`, :func:`mclp`, ...);
 - :mod:`dispatch.operate`: the :class:`Dispatcher` and its policies;
-- :mod:`dispatch.evaluate`: :func:`simulate`, :func:`compare`, :func:`hypercube`;
+- :mod:`dispatch.evaluate`: :func:`simulate`, :func:`compare`, :func:`hypercube`,
+  :func:`allocate`;
 - :mod:`dispatch.experiment`: scenario files and sweeps;
 - :mod:`dispatch.report`: tables, figures and HTML for people;
 - :mod:`dispatch.io`, :mod:`dispatch.datasets`: files and bundled data.
@@ -36,6 +37,8 @@ from .errors import UnreachableError as UnreachableError
 
 if TYPE_CHECKING:
     from .district import District as District
+    from .evaluate import Allocation as Allocation
+    from .evaluate import AllocationParams as AllocationParams
     from .evaluate import Comparison as Comparison
     from .evaluate import DemandParams as DemandParams
     from .evaluate import Estimate as Estimate
@@ -44,11 +47,13 @@ if TYPE_CHECKING:
     from .evaluate import ServiceParams as ServiceParams
     from .evaluate import SimulationParams as SimulationParams
     from .evaluate import SimulationResult as SimulationResult
+    from .evaluate import allocate as allocate
     from .evaluate import compare as compare
     from .evaluate import district_hypercube as district_hypercube
     from .evaluate import hypercube as hypercube
     from .evaluate import read_incidents as read_incidents
     from .evaluate import simulate as simulate
+    from .evaluate import verify_allocation as verify_allocation
     from .model import EmergencyUnit as EmergencyUnit
     from .model import Incident as Incident
     from .model import Indicators as Indicators
@@ -91,6 +96,8 @@ if TYPE_CHECKING:
 
 SOURCES = {
     "District": "district",
+    "Allocation": "evaluate",
+    "AllocationParams": "evaluate",
     "Comparison": "evaluate",
     "DemandParams": "evaluate",
     "Estimate": "evaluate",
@@ -99,11 +106,13 @@ SOURCES = {
     "ServiceParams": "evaluate",
     "SimulationParams": "evaluate",
     "SimulationResult": "evaluate",
+    "allocate": "evaluate",
     "compare": "evaluate",
     "district_hypercube": "evaluate",
     "hypercube": "evaluate",
     "read_incidents": "evaluate",
     "simulate": "evaluate",
+    "verify_allocation": "evaluate",
     "EmergencyUnit": "model",
     "Incident": "model",
     "Indicators": "model",
@@ -180,6 +189,8 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Allocation",
+    "AllocationParams",
     "BalanceParams",
     "BorderParams",
     "Candidate",
@@ -232,6 +243,7 @@ __all__ = [
     "UnitStatus",
     "UnreachableError",
     "Village",
+    "allocate",
     "capacitated_p_median",
     "cluster",
     "compare",
@@ -244,4 +256,5 @@ __all__ = [
     "p_median",
     "read_incidents",
     "simulate",
+    "verify_allocation",
 ]

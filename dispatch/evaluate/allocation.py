@@ -342,7 +342,7 @@ def allocate(
         )
     demand = demand or DemandParams()
     tables = tables or TravelTables.for_district(district)
-    atoms = DistrictAtoms.of(district, turnout=params.turnout, tables=tables, priorities=demand.priorities)
+    atoms = DistrictAtoms.of(district, turnout=params.turnout, tables=tables, demand=demand)
     station_ids = tuple(s.id for s in district.stations)
     posts = district.unit_posts
     current = np.bincount(posts[posts < len(station_ids)], minlength=len(station_ids)).astype(np.int64)

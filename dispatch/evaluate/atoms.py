@@ -17,7 +17,6 @@ day.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,18 +66,20 @@ class DistrictAtoms:
         *,
         turnout: float = 60.0,
         tables: TravelTables | None = None,
-        priorities: Mapping[int, float] | None = None,
+        demand: DemandParams | None = None,
     ) -> DistrictAtoms:
-        """The atoms of ``district``: its villages at their yearly rates, split by
-        priority (``priorities``: priority -> share of calls; by default
-        :class:`~dispatch.evaluate.demand.DemandParams`') where emergency units
-        take some priorities only. ``turnout`` is a station unit's."""
+        """The atoms of ``district``: its villages at their yearly rates times
+        ``demand.scale``, split by ``demand.priorities`` where emergency units take
+        some priorities only (the default demand when ``None``). ``turnout`` is a
+        station unit's. The calls come at a steady rate: an hourly profile is not
+        modelled."""
         if not (np.isfinite(turnout) and turnout >= 0):
             raise InputError(f"turnout must be a number of seconds >= 0, got {turnout}")
         tables = tables or TravelTables.for_district(district)
         tables.require(district)
         extra = district.emergency_units
-        shares = dict(priorities or DemandParams().priorities)
+        demand = demand or DemandParams()
+        shares = demand.priorities
         levels = sorted(shares)
         road = tables.post_times[:, district.village_nodes]
         emergency_road = road[len(district.post_ids) :]  # the emergency units' villages come after the posts
@@ -93,7 +94,9 @@ class DistrictAtoms:
             ]
         )
         kinds, atom_of = np.unique(pairs.astype(np.int64), axis=0, return_inverse=True)
-        rates = (district.incident_rates / SECONDS_PER_YEAR)[:, None] * np.array([shares[p] for p in levels])
+        rates = (district.incident_rates * demand.scale / SECONDS_PER_YEAR)[:, None] * np.array(
+            [shares[p] for p in levels]
+        )
         village = kinds[:, 0]
         return cls(
             village=village,

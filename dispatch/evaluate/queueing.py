@@ -17,7 +17,6 @@ import dataclasses
 import math
 import time
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -29,6 +28,7 @@ from ..errors import HypercubeConvergenceWarning, InputError
 from ..operate.travel import TravelTables
 from . import _balance
 from .atoms import DistrictAtoms
+from .demand import DemandParams
 from .metrics import Queue
 
 __all__ = [
@@ -450,7 +450,7 @@ def district_hypercube(
     queue: Queue = "loss",
     method: Method = "auto",
     tables: TravelTables | None = None,
-    priorities: Mapping[int, float] | None = None,
+    demand: DemandParams | None = None,
 ) -> HypercubeResult:
     """The hypercube model of ``district``: its villages are the atoms (their yearly
     rates), its station units and emergency units the servers (partners left out),
@@ -459,11 +459,12 @@ def district_hypercube(
     :class:`~dispatch.policies.NearestFree` policy does for units at home.
 
     Times are seconds; ``service_time`` is the mean time a call keeps a unit.
-    Emergency units on duty part of the day, or for some priorities only (the
-    calls' shares by priority are ``priorities``), are modelled as
+    ``demand`` scales the rates and gives the calls' shares by priority (at a
+    steady rate: an hourly profile is not modelled). Emergency units on duty part
+    of the day, or for some priorities only, are modelled as
     :mod:`~dispatch.evaluate.atoms` says; the workloads are those of the station
     units, then of the emergency units.
     """
-    atoms = DistrictAtoms.of(district, turnout=turnout, tables=tables, priorities=priorities)
+    atoms = DistrictAtoms.of(district, turnout=turnout, tables=tables, demand=demand)
     stations = district.unit_posts[district.unit_posts < len(district.stations)]
     return fleet_hypercube(atoms, stations, service_time=service_time, queue=queue, method=method).result

@@ -9,7 +9,7 @@ import pytest
 
 from dispatch import District, EmergencyUnit, NearestFree, OwnStation, Station, Unit
 from dispatch.datasets import demo_district, zhuoshui_shuishi
-from dispatch.evaluate.demand import DemandParams, IncidentStream, ServiceParams
+from dispatch.evaluate.demand import SECONDS_PER_YEAR, DemandParams, IncidentStream, ServiceParams
 from dispatch.evaluate.queueing import district_hypercube
 from dispatch.evaluate.simulation import SimulationParams, simulate
 
@@ -116,9 +116,7 @@ def test_simulation_agrees_with_the_hypercube_with_emergency_units() -> None:
         horizon=120 * 86_400.0, seed=11, replications=10, turnout=0.0, queue="loss", confidence=0.99
     )
     result = simulate(district, None, NearestFree(), demand=demand, params=params)
-    model = district_hypercube(
-        district, service_time=SERVICE, turnout=0.0, queue="loss", method="exact", priorities=shares
-    )
+    model = district_hypercube(district, service_time=SERVICE, turnout=0.0, queue="loss", method="exact", demand=demand)
     utilisation = result.utilisation()
     for k, unit in enumerate(result.unit_ids):
         interval = utilisation[unit]
@@ -129,3 +127,14 @@ def test_simulation_agrees_with_the_hypercube_with_emergency_units() -> None:
     metrics = result.metrics()
     assert metrics["lost"].low <= model.p_all_busy <= metrics["lost"].high
     assert metrics["mean_travel"].low <= model.mean_travel <= metrics["mean_travel"].high
+
+
+def test_the_model_takes_the_demands_scale() -> None:
+    """With an infinite queue the units' workloads add up to the offered load:
+    twice the calls, twice the load."""
+    district = small_district(4)
+    settings = {"service_time": SERVICE, "turnout": 0.0, "queue": "infinite", "method": "exact"}
+    single = district_hypercube(district, **settings)  # type: ignore[arg-type]
+    double = district_hypercube(district, demand=DemandParams(scale=2.0), **settings)  # type: ignore[arg-type]
+    offered = district.incident_rates.sum() / SECONDS_PER_YEAR * SERVICE
+    assert single.workloads.sum() == pytest.approx(offered) and double.workloads.sum() == pytest.approx(2 * offered)
