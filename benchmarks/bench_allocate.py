@@ -175,12 +175,6 @@ def allocation_run(title: str, demand: DemandParams, settings: SimulationParams)
             row.append(estimate(np.subtract(mine, theirs) * factor, settings.confidence))
         rows.append(tuple(row))
     rows.append(("mean, model", *predicted.values(), *(predicted[a] - predicted[b] for a, b in pairs)))
-    rows.append(
-        (
-            "central rule kept",
-            *("yes" if keeps_rule(demo, plan, allocation.before, c) else "no" for c in fleets.values()),
-        )
-    )
     print(
         Table(
             f"{title}: simulated on the same calls ({settings.horizon / 86_400:g} days x {settings.replications}, "
@@ -190,8 +184,11 @@ def allocation_run(title: str, demand: DemandParams, settings: SimulationParams)
             ("", *([".2f"] * (len(fleets) + len(pairs)))),
         )
     )
+    kept = ", ".join(
+        f"{name} {'yes' if keeps_rule(demo, plan, allocation.before, c) else 'no'}" for name, c in fleets.items()
+    )
     moved = {name: sum(abs(a - b) for a, b in zip(counts, allocation.after)) // 2 for name, counts in fleets.items()}
-    print(f"units placed differently from ours: {moved}\n")
+    print(f"central rule kept: {kept}\nunits placed differently from ours: {moved}\n")
 
 
 def main() -> None:

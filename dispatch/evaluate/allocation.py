@@ -73,6 +73,10 @@ __all__ = [
 ]
 
 
+MAX_UNITS = 10_000
+"""Most units a budget, a move or a station's bound may count."""
+
+
 class OfficersLeftWarning(DispatchWarning):
     """A budget in officers does not make whole units: some officers are left."""
 
@@ -120,13 +124,13 @@ class AllocationParams(Frozen):
         mean workload).
     """
 
-    units: int = Field(0, ge=0)
-    officers: int | None = Field(None, ge=0)
-    officers_per_unit: int = Field(2, ge=1)
+    units: int = Field(0, ge=0, le=MAX_UNITS)
+    officers: int | None = Field(None, ge=0, le=MAX_UNITS * 100)
+    officers_per_unit: int = Field(2, ge=1, le=100)
     minimum: dict[str, int] = Field(default_factory=dict)
     maximum: dict[str, int] = Field(default_factory=dict)
     central_rule: bool = True
-    moves: int = Field(0, ge=0)
+    moves: int = Field(0, ge=0, le=MAX_UNITS)
     objective: Literal["mean", "within"] = "mean"
     target: float = Field(900.0, gt=0, allow_inf_nan=False)
     service_time: float | None = Field(None, gt=0, allow_inf_nan=False)
@@ -138,9 +142,10 @@ class AllocationParams(Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        problems = [f"station {s!r}: {n} units" for s, n in {**self.minimum, **self.maximum}.items() if n < 0]
+        counts = [*self.minimum.items(), *self.maximum.items()]
+        problems = [f"station {s!r}: {n} units" for s, n in counts if not 0 <= n <= MAX_UNITS]
         if problems:
-            raise ValueError(f"minimum and maximum count units >= 0: {'; '.join(problems)}")
+            raise ValueError(f"minimum and maximum count units from 0 to {MAX_UNITS:,}: {'; '.join(problems)}")
         above = [s for s in sorted(self.minimum) if s in self.maximum and self.minimum[s] > self.maximum[s]]
         if above:
             pairs = ", ".join(f"{s!r} ({self.minimum[s]} > {self.maximum[s]})" for s in above)

@@ -197,6 +197,8 @@ def test_the_chosen_allocation_simulates_as_the_model_predicts() -> None:
         ({"units": 5, "officers": 8}, "units: 5 units need 10 officers .* more than the 8 officers available"),
         ({"minimum": {"s1": 3}, "maximum": {"s1": 2}}, r"minimum exceeds maximum for station 's1' \(3 > 2\)"),
         ({"minimum": {"s1": -1}}, "station 's1': -1 units"),  # a negative minimum
+        ({"units": 10**12}, "field 'units'"),  # a budget no county has, which would run for ever
+        ({"units": True}, "field 'units'"),  # true/false for a count
         ({"target": 0.0}, "field 'target'"),  # a target time of no time
         ({"target": -900.0}, "field 'target'"),  # a negative target time
         ({"busy": 1.0}, "field 'busy'"),  # units busy all the time
