@@ -31,6 +31,7 @@ from .errors import HypercubeConvergenceWarning as HypercubeConvergenceWarning
 from .errors import InfeasibleError as InfeasibleError
 from .errors import InputError as InputError
 from .errors import IntervalWarning as IntervalWarning
+from .errors import OfficersLeftWarning as OfficersLeftWarning
 from .errors import SolverError as SolverError
 from .errors import UnansweredCallsWarning as UnansweredCallsWarning
 from .errors import UnreachableError as UnreachableError
@@ -218,6 +219,7 @@ __all__ = [
     "InputError",
     "IntervalWarning",
     "NearestFree",
+    "OfficersLeftWarning",
     "OnProgress",
     "OwnStation",
     "Partition",

@@ -74,6 +74,10 @@ class HypercubeConvergenceWarning(DispatchWarning):
     message gives the iterations run and the residual left."""
 
 
+class OfficersLeftWarning(DispatchWarning):
+    """A budget in officers does not make whole units: some officers are left."""
+
+
 class DefaultsWarning(DispatchWarning):
     """A layer lacked a value and the reader filled in a default (each named)."""
 

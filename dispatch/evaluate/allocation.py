@@ -5,16 +5,16 @@ Allocation lives in ``evaluate``, not in ``plan``: its objective is the
 hypercube model (:mod:`~dispatch.evaluate.queueing`) and its check the simulator,
 and ``plan`` comes before ``evaluate`` in the flow of the work, so it may not
 read them (``tests/test_layout.py``). It reads the cluster plan (for the rule
-that a central is at least as strong as its bases) and the MIP layer from
-``plan``, which ``evaluate`` may.
+that a central is at least as strong as its bases) and MEXCLP from ``plan``,
+which ``evaluate`` may.
 
 The search, for a budget of ``K`` extra units:
 
-1. Two starting fleets: Daskin's maximum expected covering model (MEXCLP, the
-   fast proxy: units placed so that the most calls expect a free unit within
-   ``radius``, each unit busy a share ``busy`` of the time), and the greedy one
-   (each unit in turn to the station where the hypercube model says it helps
-   most).
+1. Two starting fleets: Daskin's maximum expected covering model
+   (:func:`~dispatch.plan.mexclp`, the fast proxy: units placed so that the most
+   calls expect a free unit within ``radius``, each unit busy a share ``busy`` of
+   the time), and the greedy one (each unit in turn to the station where the
+   hypercube model says it helps most).
 2. From the better one, a local search moves one unit at a time between
    stations while the model improves (an added unit, or with ``moves`` an
    existing one), keeping every station's minimum and maximum and the central
@@ -24,8 +24,8 @@ The search, for a budget of ``K`` extra units:
 
 Busy units are the hypercube's: the exact model up to 15 units
 (:data:`~dispatch.evaluate.fleetsearch.EXACT_UNITS`), Larson's approximation
-beyond. Minimal emergency units stay where they are and count as
-the model says (:mod:`~dispatch.evaluate.atoms`). The result is a local optimum
+beyond. Minimal emergency units stay where they are and count as the model
+says (:mod:`~dispatch.evaluate.atoms`). The result is a local optimum
 of the model, not a proven one: its ``bound`` is what no allocation can beat
 (every call reached at once by the nearest station that may have a unit).
 """
@@ -40,16 +40,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from ..district import District
-from ..errors import DispatchWarning, InfeasibleError, InputError, SolverError, listed
+from ..errors import InfeasibleError, InputError, OfficersLeftWarning, listed
 from ..model import Frozen, Unit
 from ..operate.policies import NearestFree, Policy
 from ..operate.travel import TravelTables
-from ..plan.mip import MipBuilder, SolveParams, solve_mip
+from ..plan.expected import mexclp
+from ..plan.mip import SolveParams
 from ..plan.result import SolverResult
 from ..plan.structure import ClusterPlan
 from ..progress import OnProgress, Tracker
@@ -65,20 +65,14 @@ __all__ = [
     "Allocation",
     "AllocationCheck",
     "AllocationParams",
-    "OfficersLeftWarning",
     "Step",
     "allocate",
-    "mexclp_counts",
     "verify_allocation",
 ]
 
 
 MAX_UNITS = 10_000
 """Most units a budget, a move or a station's bound may count."""
-
-
-class OfficersLeftWarning(DispatchWarning):
-    """A budget in officers does not make whole units: some officers are left."""
 
 
 class AllocationParams(Frozen):
@@ -507,54 +501,13 @@ def _mexclp_fleet(
     units = int(forced.sum()) + left
     busy = params.busy if params.busy is not None else min(float(atoms.rates.sum()) * service / max(units, 1), 0.99)
     radius = params.radius or params.target
-    return mexclp_counts(
-        costs, units, radius, busy, atoms.by_village(atoms.rates), capacity=bounds.high, fixed=forced, options=options
-    )
-
-
-def mexclp_counts(
-    costs: NDArray[np.float64],
-    units: int,
-    radius: float,
-    busy: float,
-    weights: NDArray[np.float64],
-    *,
-    capacity: Counts,
-    fixed: Counts,
-    options: SolveParams | None = None,
-) -> Counts:
-    """Units a site by Daskin's maximum expected covering model (1983): ``units``
-    units, at least ``fixed`` and at most ``capacity`` a site, maximising
-    ``sum_i weights[i] * (1 - busy**k_i)``, ``k_i`` the units within ``radius`` of
-    client ``i`` (``costs[i, j]``: site ``j`` to client ``i``). A MIP on HiGHS:
-    integer units a site, and for each client one share a unit in reach, the
-    ``k``-th worth ``weights[i] * (1 - busy) * busy**(k - 1)``.
-    """
-    reach = costs <= radius
-    most = np.minimum(capacity, units)
-    in_reach = np.minimum(reach.astype(np.int64) @ most, units)
-    builder = MipBuilder()
-    x = builder.variables(len(most), lower=0.0, upper=most.astype(np.float64))
-    builder.rows(np.zeros(len(most)), x, 1.0, units, units)
-    builder.rows(np.arange(len(most)), x, 1.0, fixed.astype(np.float64), np.inf)
-    clients = np.flatnonzero(in_reach)
-    owner = np.repeat(clients, in_reach[clients])
-    rank = np.arange(len(owner)) - np.repeat(np.cumsum(in_reach[clients]) - in_reach[clients], in_reach[clients])
-    y = builder.variables(len(owner), integer=False, cost=-weights[owner] * (1 - busy) * busy**rank)
-    row_of = np.full(len(costs), -1)
-    row_of[clients] = np.arange(len(clients))
-    client, site = np.nonzero(reach[clients])
-    builder.rows(
-        np.concatenate([row_of[owner], client]),
-        np.concatenate([y, x[site]]),
-        np.concatenate([np.ones(len(y)), -np.ones(len(site))]),
-        -np.inf,
-        0.0,
-    )
-    result = solve_mip(builder.build(), "highs", options or SolveParams())
-    if result.values is None:
-        raise SolverError(f"HiGHS found no MEXCLP allocation ({result.status})")
-    return np.rint(result.values[x]).astype(np.int64)
+    if units == 0:
+        return forced
+    weights = atoms.by_village(atoms.rates)
+    solution = mexclp(costs, units, radius, busy, weights, capacity=bounds.high, fixed=forced, options=options)
+    counts = np.zeros(len(forced), dtype=np.int64)
+    counts[solution.sites] = solution.units
+    return counts
 
 
 def _curve(

@@ -10,9 +10,19 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from dispatch import ClusterParams, District, InfeasibleError, InputError, Station, Unit, Village, cluster
+from dispatch import (
+    ClusterParams,
+    District,
+    InfeasibleError,
+    InputError,
+    OfficersLeftWarning,
+    Station,
+    Unit,
+    Village,
+    cluster,
+)
 from dispatch.datasets import zhuoshui_shuishi
-from dispatch.evaluate.allocation import AllocationParams, OfficersLeftWarning, allocate, verify_allocation
+from dispatch.evaluate.allocation import AllocationParams, allocate, verify_allocation
 from dispatch.evaluate.demand import SECONDS_PER_YEAR, DemandParams, ServiceParams
 from dispatch.evaluate.queueing import HypercubeResult, district_hypercube
 from dispatch.evaluate.simulation import SimulationParams
