@@ -14,7 +14,7 @@ from pydantic import Field, PrivateAttr
 from shapely.geometry import MultiPolygon, Polygon
 
 from .errors import InputError
-from .model import Frozen, Incident, Partner, Station, Unit, Village
+from .model import EmergencyUnit, Frozen, Incident, Partner, Station, Unit, Village
 from .network.graph import Partition, RoadNetwork
 from .network.snap import far_from_road
 
@@ -24,6 +24,10 @@ Area: TypeAlias = Polygon | MultiPolygon
 
 TOUCH_TOLERANCE = 1.0
 """Jurisdictions closer than this (metres) count as touching."""
+
+OVERLAP_TOLERANCE = 0.01
+"""Two jurisdictions may overlap by at most this share of the smaller one: slivers
+where digitised or simplified edges do not quite meet. More is refused."""
 
 
 def _duplicates(kind: str, ids: Iterable[str]) -> list[str]:
@@ -43,6 +47,8 @@ class District(Frozen):
         The township stations.
     units
         Response units; each names its station (or partner) in ``station``.
+    emergency_units
+        Minimal emergency units, each at one of the ``villages`` (and of its station).
     villages
         Demand points.
     partners
@@ -50,7 +56,9 @@ class District(Frozen):
     boundary
         The county boundary.
     jurisdictions
-        Station id -> the polygon of that station's jurisdiction.
+        Station id -> the polygon of that station's jurisdiction: valid polygons
+        (as the GeoJSON readers require) that may share edges but not ground,
+        beyond slivers of :data:`OVERLAP_TOLERANCE` of the smaller.
     max_snap_distance
         How far (metres) a location may lie from its nearest road node.
 
@@ -62,6 +70,7 @@ class District(Frozen):
     roads: RoadNetwork
     stations: tuple[Station, ...] = Field(min_length=1)
     units: tuple[Unit, ...] = ()
+    emergency_units: tuple[EmergencyUnit, ...] = ()
     villages: tuple[Village, ...] = ()
     partners: tuple[Partner, ...] = ()
     boundary: Area | None = None
@@ -74,13 +83,9 @@ class District(Frozen):
 
     def __init__(self, **data: object) -> None:
         super().__init__(**data)
-        problems = _reference_problems(self)
+        problems = _reference_problems(self) + _area_problems(self)
         nodes = []
-        for kind, items in (
-            ("station", self.stations),
-            ("partner", self.partners),
-            ("village", self.villages),
-        ):
+        for kind, items in (("station", self.stations), ("partner", self.partners), ("village", self.villages)):
             names = [f"{kind} {item.id!r}" for item in items]
             node, distance = self.roads.snap([item.location for item in items])
             problems += far_from_road(names, distance, self.max_snap_distance)
@@ -142,12 +147,12 @@ class District(Frozen):
 
     @cached_property
     def unit_ids(self) -> tuple[str, ...]:
-        """The unit ids, in order."""
-        return tuple(u.id for u in self.units)
+        """The ids of the units, then of the emergency units."""
+        return tuple(u.id for u in self.units) + tuple(e.id for e in self.emergency_units)
 
     @cached_property
     def unit_index(self) -> dict[str, int]:
-        """Unit id -> its position in :attr:`units`."""
+        """Unit id -> its position in :attr:`unit_ids`."""
         return {u: k for k, u in enumerate(self.unit_ids)}
 
     @cached_property
@@ -254,12 +259,18 @@ def _reference_problems(district: District) -> list[str]:
     posts = {s.id for s in district.stations} | {p.id for p in district.partners}
     station_ids = {s.id for s in district.stations}
     problems = _duplicates("station or partner", [s.id for s in district.stations] + [p.id for p in district.partners])
-    problems += _duplicates("unit", [u.id for u in district.units])
+    problems += _duplicates("unit", [u.id for u in district.units] + [e.id for e in district.emergency_units])
     problems += _duplicates("village", [v.id for v in district.villages])
     problems += [
         f"unit {u.id!r} belongs to {u.station!r}, which is no station or partner of the district"
         for u in district.units
         if u.station not in posts
+    ]
+    villages = {v.id for v in district.villages}
+    problems += [
+        f"emergency unit {e.id!r} is based at village {e.village!r}, which is not in the district"
+        for e in district.emergency_units
+        if e.village not in villages
     ]
     problems += [
         f"village {v.id!r} names station {v.station!r}, which is not in the district"
@@ -278,3 +289,31 @@ def _reference_problems(district: District) -> list[str]:
         if s not in station_ids
     ]
     return problems
+
+
+def _area_problems(district: District) -> list[str]:
+    """Invalid boundary or jurisdiction polygons, and jurisdictions that overlap."""
+    named = ([("the boundary", district.boundary)] if district.boundary is not None else []) + [
+        (f"the jurisdiction of station {station!r}", area) for station, area in district.jurisdictions.items()
+    ]
+    problems = [
+        f"{what} is an empty or invalid polygon ({shapely.is_valid_reason(area)}); repair it, "
+        "e.g. with shapely.make_valid, and check the result"
+        for what, area in named
+        if area.is_empty or not shapely.is_valid(area)
+    ]
+    if problems:
+        return problems
+    ids = list(district.jurisdictions)
+    areas = np.array(list(district.jurisdictions.values()), dtype=object)
+    left, right = shapely.STRtree(areas).query(areas, predicate="intersects")
+    pair = left < right
+    left, right = left[pair], right[pair]
+    shared = shapely.area(shapely.intersection(areas[left], areas[right]))
+    smaller = np.minimum(shapely.area(areas[left]), shapely.area(areas[right]))
+    return [
+        f"the jurisdictions of stations {ids[i]!r} and {ids[j]!r} overlap ({area / least:.1%} of the smaller); "
+        "each place belongs to one station: fix the polygons"
+        for i, j, area, least in zip(left.tolist(), right.tolist(), shared.tolist(), smaller.tolist())
+        if area > OVERLAP_TOLERANCE * least
+    ]

@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from wcwidth import wcswidth
+
 __all__ = ["Table"]
 
 
@@ -25,16 +27,26 @@ class Table:
         ]
 
     def to_text(self) -> str:
-        """The table aligned in columns, numbers to the right."""
+        """The table aligned in columns, numbers to the right, by display width (a
+        Chinese character takes two columns of a terminal).
+
+        Examples
+        --------
+        >>> print(Table("", ("派出所", "n"), (("浊水", 12), ("shuishi", 3)), ("", ",")).to_text())
+        <BLANKLINE>
+        派出所    n
+        浊水     12
+        shuishi   3
+        """
         cells = [list(self.columns), *self._cells()]
-        widths = [max(len(row[c]) for row in cells) for c in range(len(self.columns))]
+        widths = [max(_width(row[c]) for row in cells) for c in range(len(self.columns))]
         lines = [self.title]
         for row in cells:
-            lines.append(
-                "  ".join(
-                    cell.rjust(w) if f else cell.ljust(w) for cell, w, f in zip(row, widths, self.formats)
-                ).rstrip()
-            )
+            padded = []
+            for cell, w, f in zip(row, widths, self.formats):
+                space = " " * (w - _width(cell))
+                padded.append(space + cell if f else cell + space)
+            lines.append("  ".join(padded).rstrip())
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
@@ -68,6 +80,12 @@ class Table:
 
     def __str__(self) -> str:
         return self.to_text()
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (wide East Asian characters count two)."""
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)
 
 
 def _blank(value: Any) -> bool:

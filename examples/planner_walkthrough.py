@@ -19,8 +19,8 @@ from dispatch.experiment.scenario import Sweep, load_scenario
 from dispatch.experiment.sweep import ResultStore, run_sweep
 from dispatch.report.summary import sweep_tables
 
-HORIZON_DAYS = 60  # short runs keep the walkthrough quick
-REPLICATIONS = 2
+HORIZON_DAYS = 40  # short runs keep the walkthrough quick
+REPLICATIONS = 3
 SEED = 7
 SCENARIO = f"""
 name: demo, 1-2 bases per central
@@ -73,7 +73,7 @@ def main() -> None:
             first = run_sweep(sweep, store, workers=1)
             again = run_sweep(sweep, store, workers=1)
             print(f"  first run: {first.ran} rows computed; second run: {again.ran} computed, {again.skipped} kept")
-            table, _ = sweep_tables(store.rows(sweep.name))
+            table, _ = sweep_tables(store.rows(sweep))
         for line in table.to_text().splitlines()[1:]:
             print("  " + line)
 

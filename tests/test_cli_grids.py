@@ -42,12 +42,26 @@ def test_dispatch_grids_prints_the_grids_and_writes_the_layer_map_and_json(
         "name: small\ngrids: {cells: cells.geojson, n_grids: 4, nest: station, balance: 0.3}\n", encoding="utf-8"
     )
     out = [str(tmp_path / name) for name in ("grids.gpkg", "map.png", "plan.json")]
-    assert main(["grids", str(scenario), "--out", out[0], "--map", out[1], "--json", out[2]]) == 0
+    assert main(["grids", str(scenario), "--lang", "en", "--out", out[0], "--map", out[1], "--json", out[2]]) == 0
     printed = capsys.readouterr().out
     assert "4 police grids over 12 cells in 2 part(s), 2 proven optimal" in printed
     assert "卓水-01" in printed and "Parts solved" in printed
     assert all(Path(p).stat().st_size > 0 for p in out)
     assert len(json.loads(Path(out[2]).read_text())["grids"]) == 4
+
+
+def test_dispatch_grids_speaks_chinese_with_lang_zh(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_cells(tmp_path)
+    scenario = tmp_path / "grids.yaml"
+    text = "name: small\ngrids: {cells: cells.geojson, n_grids: 4, nest: station, balance: 0.3, current: station}\n"
+    scenario.write_text(text, encoding="utf-8")
+    assert main(["grids", str(scenario), "--lang", "zh", "--map", str(tmp_path / "警格.png")]) == 0
+    printed = capsys.readouterr().out
+    assert "12 个网格划为 4 个警格，分 2 片求解，其中 2 片证明最优" in printed
+    for words in ("中心网格", "分片求解", "工作量区间", "最优", "现有与规划警格对比", "调整归属的网格"):
+        assert words in printed
+    assert "police grids" not in printed
+    assert (tmp_path / "警格.png").read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
-from dispatch import District, InputError, Partner, RoadNetwork, Station, Unit, Village
+from dispatch import District, EmergencyUnit, InputError, Partner, RoadNetwork, Station, Unit, Village
 from dispatch.network.convert import from_edges, to_networkx
+from dispatch.operate import Fleet, TravelTables
 
 
 @pytest.fixture
@@ -74,6 +75,44 @@ def test_every_reference_problem_is_listed_in_one_error(roads: RoadNetwork) -> N
     assert len(caught.value.problems) == 6
 
 
+def test_an_emergency_unit_belongs_to_its_villages_station_and_leaves_from_the_village(roads: RoadNetwork) -> None:
+    district = District(
+        name="grids",
+        roads=roads,
+        stations=[station("s1", 0), station("s2", 2_000)],
+        units=[Unit(id="u1", station="s1"), Unit(id="p1-u", station="p1")],
+        emergency_units=[EmergencyUnit(id="e1", village="v2")],
+        villages=[Village(id="v1", location=(0, 0)), Village(id="v2", location=(1_100, 0), station="s2")],
+        partners=[Partner(id="p1", location=(1_000, 0), stations=("s2",))],
+    )
+    assert district.unit_ids == ("u1", "p1-u", "e1")
+    assert [u.id for u in district.units] == ["u1", "p1-u"]  # the station and partner units alone
+    fleet = Fleet.of(district)
+    assert fleet.unit_post.tolist() == [0, 2, 1]  # s1, partner p1, then v2's station s2
+    assert TravelTables.bases(district).tolist() == [0, 2, 1, 1]  # s1, s2, p1, then village v2's node
+    assert fleet.unit_base.tolist() == [0, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("emergency", "message"),
+    [
+        ([EmergencyUnit(id="e1", village="atlantis")], "emergency unit 'e1' is based at village 'atlantis'"),
+        ([EmergencyUnit(id="u1", village="v1")], "unit id 'u1' is used 2 times"),  # a unit's id again
+        ([EmergencyUnit(id="e1", village="v1")] * 2, "unit id 'e1' is used 2 times"),  # twice
+    ],
+)
+def test_a_bad_emergency_unit_is_named(roads: RoadNetwork, emergency: list[EmergencyUnit], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        District(
+            name="grids",
+            roads=roads,
+            stations=[station("s1", 0)],
+            units=[Unit(id="u1", station="s1")],
+            emergency_units=emergency,
+            villages=[Village(id="v1", location=(0, 0))],
+        )
+
+
 def test_a_station_5_km_from_any_road_is_named(roads: RoadNetwork) -> None:
     with pytest.raises(InputError, match=r"station 'hilltop' is 5,000 m from the nearest road node"):
         District(name="far", roads=roads, stations=[station("s1", 0), station("hilltop", 1_000, 5_000)])
@@ -124,3 +163,14 @@ def test_first_due_areas_match_networkx_voronoi_cells(name: str, request: pytest
         for node in mine ^ cells[label]:
             assert district.first_due.time[district.roads.index(node)] == pytest.approx(times[node])
         assert len(mine ^ cells[label]) <= 0.001 * district.roads.n_nodes
+
+
+def test_jurisdictions_may_share_edges_and_slivers_but_not_ground(roads: RoadNetwork) -> None:
+    district = District(name="base", roads=roads, stations=[station("s1", 0), station("s2", 2_000)])
+    touching = {"s1": box(-500, -500, 1_000, 500), "s2": box(1_000, -500, 2_500, 500)}
+    assert district.replace(jurisdictions=touching).adjacency is not None
+    sliver = {"s1": box(-500, -500, 1_001, 500), "s2": box(1_000, -500, 2_500, 500)}  # 1 m of overlap: 0.07 %
+    assert district.replace(jurisdictions=sliver).jurisdictions == sliver
+    overlapping = {"s1": box(-500, -500, 1_100, 500), "s2": box(1_000, -500, 2_500, 500)}  # 100 m: 6.7 %
+    with pytest.raises(InputError, match=r"'s1' and 's2' overlap \(6.7% of the smaller\)"):
+        district.replace(jurisdictions=overlapping)

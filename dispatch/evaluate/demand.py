@@ -1,4 +1,5 @@
-"""Incident streams: generated from village incident rates, or replayed from CSV.
+"""Incident streams: generated from village incident rates (replayed from files
+in :mod:`~dispatch.evaluate.history`).
 
 A stream is plain arrays (call time, village, priority, on-scene service time), so
 two policies can be simulated on exactly the same incidents.
@@ -10,9 +11,8 @@ import csv
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,25 +20,29 @@ from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from ..district import District
-from ..errors import InputError, listed
-from ..io.files import atomic_write, open_text
+from ..errors import InputError
+from ..io.files import atomic_write
 from ..model import Frozen, Incident
 
-__all__ = ["SECONDS_PER_YEAR", "DemandParams", "IncidentStream", "ServiceParams", "read_incidents"]
+__all__ = ["MAX_CALLS", "SECONDS_PER_YEAR", "DemandParams", "IncidentStream", "ServiceParams"]
 
 SECONDS_PER_YEAR = 365.0 * 86_400.0
+
+MAX_CALLS = 10_000_000
+"""Most calls one replication may expect: more would exhaust memory and time."""
 
 
 class ServiceParams(Frozen):
     """On-scene time in seconds: exponential, lognormal or drawn from samples.
 
-    ``mean`` is the mean of the exponential and lognormal kinds; ``sigma`` the
-    lognormal's shape (the standard deviation of its log).
+    ``mean`` is the mean of the exponential and lognormal kinds (at most a
+    year); ``sigma`` the lognormal's shape (the standard deviation of its log, at
+    most 10).
     """
 
     kind: Literal["exponential", "lognormal", "empirical"] = "exponential"
-    mean: float = Field(2_700.0, gt=0)
-    sigma: float = Field(0.6, gt=0)
+    mean: float = Field(2_700.0, gt=0, le=SECONDS_PER_YEAR, allow_inf_nan=False)
+    sigma: float = Field(0.6, gt=0, le=10)
     samples: tuple[float, ...] = ()
 
     @model_validator(mode="after")
@@ -64,24 +68,26 @@ class DemandParams(Frozen):
     Parameters
     ----------
     scale
-        Multiplies every village's rate (a busier or quieter scenario).
+        Multiplies every village's rate (a busier or quieter scenario); a run may
+        expect at most :data:`MAX_CALLS` calls.
     profile
-        24 weights, one per hour of the day, for a time-of-day pattern; they are
-        normalised to average 1, so daily totals keep the yearly rates.
+        24 finite weights >= 0, one per hour of the day, for a time-of-day
+        pattern; they are normalised to average 1, so daily totals keep the yearly
+        rates.
     priorities
         Priority -> probability (1 is the most urgent).
     service
         On-scene service time.
     """
 
-    scale: float = Field(1.0, gt=0)
-    profile: tuple[float, ...] | None = None
+    scale: float = Field(1.0, gt=0, allow_inf_nan=False)
+    profile: tuple[Annotated[float, Field(ge=0, allow_inf_nan=False)], ...] | None = None
     priorities: dict[int, float] = Field(default_factory=lambda: {1: 0.1, 2: 0.6, 3: 0.3})
     service: ServiceParams = Field(default_factory=ServiceParams)
 
     @model_validator(mode="after")
     def _valid_shares(self) -> Self:
-        if self.profile is not None and (len(self.profile) != 24 or min(self.profile) < 0 or sum(self.profile) <= 0):
+        if self.profile is not None and (len(self.profile) != 24 or sum(self.profile) <= 0):
             raise ValueError("profile needs 24 hourly weights >= 0, not all zero")
         if not self.priorities or min(self.priorities) < 1 or min(self.priorities.values()) < 0:
             raise ValueError("priorities maps priorities >= 1 to probabilities >= 0")
@@ -96,6 +102,12 @@ class DemandParams(Frozen):
         rates = district.incident_rates * self.scale / SECONDS_PER_YEAR
         if not len(rates) or rates.sum() <= 0:
             raise InputError(f"district {district.name!r} has no villages with incidents to generate calls from")
+        expected = rates.sum() * horizon
+        if not expected <= MAX_CALLS:
+            raise InputError(
+                f"{expected:,.0f} calls expected in one run of {horizon:,.0f} s at demand scale {self.scale:g}; "
+                f"at most {MAX_CALLS:,} are allowed: lower the scale or the horizon"
+            )
         rng = np.random.default_rng(seed)
         weights = np.ones(24) if self.profile is None else np.asarray(self.profile) / np.mean(self.profile)
         hours = math.ceil(horizon / 3_600.0)
@@ -152,79 +164,3 @@ class IncidentStream:
                         repr(float(self.service[k])),
                     ]
                 )
-
-
-def _seconds(text: str, origin: datetime | None) -> tuple[float, datetime | None]:
-    """Seconds from a number, or from an ISO 8601 time (counted from the first)."""
-    try:
-        value = float(text)
-    except ValueError:
-        moment = datetime.fromisoformat(text)  # raises ValueError when malformed
-        origin = origin or moment
-        return (moment - origin).total_seconds(), origin
-    if not math.isfinite(value):
-        raise ValueError("not a finite number")
-    return value, origin
-
-
-def read_incidents(
-    path: str | Path, district: District, *, service: ServiceParams | None = None, seed: int = 0
-) -> IncidentStream:
-    """Replay historical calls from a CSV file.
-
-    Columns: ``time`` (seconds, or ISO 8601 date-times counted from the first
-    row), ``village`` (a village id of ``district``), optional ``priority``
-    (default 2) and optional ``service_time`` (seconds; drawn from ``service``
-    with ``seed`` when absent). Rows are sorted by time. One error lists every bad
-    row with its line number.
-    """
-    with open_text(path) as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in ("time", "village") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(f"{str(path)!r} lacks the column(s) {missing}; it needs time and village")
-        rows = list(reader)
-    index = district.village_index
-    times, villages, priorities, services, problems = [], [], [], [], []
-    origin = None
-    for line, row in enumerate(rows, start=2):
-        try:
-            t, origin = _seconds(row["time"].strip(), origin)
-            if t < 0:
-                raise ValueError
-            times.append(t)
-        except ValueError:
-            problems.append(
-                f"line {line}: time {row['time']!r} is neither seconds >= 0 nor an ISO 8601 date-time after the first"
-            )
-        village = (row.get("village") or "").strip()
-        if village not in index:
-            problems.append(f"line {line}: village {village!r} is not in district {district.name!r}")
-        villages.append(index.get(village, -1))
-        priority = (row.get("priority") or "2").strip()
-        if not priority.isdigit() or int(priority) < 1:
-            problems.append(f"line {line}: priority {priority!r} is not a whole number >= 1")
-        priorities.append(int(priority) if priority.isdigit() else 2)
-        text = (row.get("service_time") or "").strip()
-        try:
-            value = float(text) if text else math.nan
-            if text and not (math.isfinite(value) and value >= 0):
-                raise ValueError
-        except ValueError:
-            problems.append(f"line {line}: service_time {text!r} is not a number of seconds >= 0")
-            value = math.nan
-        services.append(value)
-    if problems:
-        raise InputError(f"{str(path)!r} has bad rows", listed(problems))
-    drawn = np.asarray(services)
-    absent = np.isnan(drawn)
-    if absent.any():
-        drawn[absent] = (service or ServiceParams()).draw(np.random.default_rng(seed), int(absent.sum()))
-    order = np.argsort(times, kind="stable")
-    return IncidentStream(
-        district.village_ids,
-        np.asarray(times)[order],
-        np.asarray(villages, dtype=np.int64)[order],
-        np.asarray(priorities, dtype=np.int64)[order],
-        drawn[order],
-    )

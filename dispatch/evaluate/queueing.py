@@ -6,32 +6,57 @@ an exponential time of mean ``1 / mu`` per call and waits at its home when free.
 When every unit is busy a call is lost (``queue="loss"``) or waits first come
 first served for the next unit to finish (``queue="infinite"``).
 
-The exact model solves the balance equations of all ``2**N`` busy/free states (a
-sparse linear solve); Larson's 1975 approximation solves ``N`` equations with
-correction factors for any ``N``.
+The exact model solves the balance equations of all ``2**N`` busy/free states
+without storing a matrix (:mod:`~dispatch.evaluate._balance`); Larson's 1975
+approximation solves ``N`` equations with correction factors for any ``N``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
+import warnings
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from ..district import District
-from ..errors import InputError, SolverError
+from ..errors import HypercubeConvergenceWarning, InputError
 from ..operate.travel import TravelTables
-from .demand import SECONDS_PER_YEAR
+from . import _balance
+from .atoms import DistrictAtoms
+from .demand import DemandParams
 from .metrics import Queue
 
-__all__ = ["HypercubeResult", "correction_factors", "district_hypercube", "hypercube"]
+__all__ = [
+    "FleetPrediction",
+    "HypercubeConvergenceWarning",
+    "HypercubeResult",
+    "correction_factors",
+    "district_hypercube",
+    "fleet_hypercube",
+    "hypercube",
+]
 
-MEMORY_LIMIT = 2e9
+Method = Literal["exact", "approximate", "auto"]
+
+MEMORY_LIMIT = 4e9
 """Bytes the exact model may use before :func:`hypercube` refuses it."""
+
+AUTO_EXACT_UNITS = 20
+"""``method="auto"`` solves the exact model up to this many units (about 10 s on one
+core), Larson's approximation beyond."""
+
+EXACT_TOLERANCE = 1e-12
+"""Relative residual of the exact model's balance equations when its solver stops."""
+
+LARSON_TOLERANCE = 1e-13
+"""Largest change of a workload in one step of Larson's iteration when it stops."""
+
+MAX_ITERATIONS = 1_000
 
 
 @dataclass(frozen=True)
@@ -44,7 +69,10 @@ class HypercubeResult:
     ``interdistrict`` the share of calls not served by their atom's first choice;
     ``p_all_busy`` the probability that every unit is busy, which is the share of
     calls lost (loss system) or queued (infinite queue); ``mean_wait`` the mean queue
-    wait of all calls (infinite queue; 0 for a loss system).
+    wait of all calls (infinite queue; 0 for a loss system). ``iterations`` and
+    ``residual`` are the solver's: BiCGSTAB steps and the relative residual of the
+    balance equations (exact), or fixed-point steps and the largest workload change
+    in the last one (approximate).
     """
 
     workloads: NDArray[np.float64]
@@ -57,6 +85,8 @@ class HypercubeResult:
     queue: Queue
     exact: bool
     solve_time: float
+    iterations: int
+    residual: float
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -69,6 +99,8 @@ class HypercubeResult:
             "queue": self.queue,
             "exact": self.exact,
             "solve_time": self.solve_time,
+            "iterations": self.iterations,
+            "residual": self.residual,
         }
 
 
@@ -93,7 +125,15 @@ def correction_factors(n: int, offered: float, queue: Queue) -> NDArray[np.float
     ``Q * rho**j * (1 - rho)`` is the exact probability, in the symmetric M/M/N
     system, that ``j`` given units are busy and a given other one is free (``rho``
     is the mean unit utilisation). ``offered`` is ``lambda / mu``.
+
+    Examples
+    --------
+    Urban Operations Research, section 5.5.3 (three units, half busy):
+
+    >>> correction_factors(3, 1.5, "infinite").round(5).tolist()
+    [1.0, 0.73684, 0.63158]
     """
+    _check_choice("queue", queue, get_args(Queue))
     p = _busy_distribution(offered, n, queue)
     rho = _utilisation(offered, n, p, queue)
     factors = np.zeros(n)
@@ -114,9 +154,10 @@ def hypercube(
     *,
     mu: float,
     queue: Queue = "loss",
-    method: Literal["exact", "approximate", "auto"] = "auto",
+    method: Method = "auto",
     preferences: ArrayLike | None = None,
     memory_limit: float = MEMORY_LIMIT,
+    max_iterations: int = MAX_ITERATIONS,
 ) -> HypercubeResult:
     """Solve the hypercube model.
 
@@ -131,16 +172,39 @@ def hypercube(
     queue
         ``"loss"`` (zero queue) or ``"infinite"``.
     method
-        ``"exact"``, ``"approximate"`` (Larson 1975), or ``"auto"``: exact when it
-        fits ``memory_limit`` and ``N <= 15``, else approximate.
+        ``"exact"``, ``"approximate"`` (Larson 1975), or ``"auto"``: exact up to
+        :data:`AUTO_EXACT_UNITS` units when it fits ``memory_limit``, else approximate.
     preferences
         ``preferences[j]``: unit order for atom ``j``; by default nearest first
         (ties to the lower unit number).
+    memory_limit
+        Bytes the exact model may take (it needs about ``2**N * (4 N + 60)``).
+    max_iterations
+        Steps either solver may take; stopping there warns
+        (:class:`HypercubeConvergenceWarning`) and returns the last iterate.
+
+    Raises
+    ------
+    InputError
+        Rates, travel times, preferences, ``queue``, ``method`` or ``mu`` that cannot
+        be used; an overloaded infinite queue; an exact model over ``memory_limit``.
+
+    Examples
+    --------
+    Larson & Odoni's two-unit city (Urban Operations Research, section 5.3.3):
+
+    >>> model = hypercube([45 / 56, 25 / 56], [[0.152778, 1.125], [1.041667, 0.325]], mu=1.0)
+    >>> model.workloads.round(4).tolist(), round(model.p_all_busy, 6)
+    ([0.4901, 0.4377], 0.257732)
     """
     start = time.perf_counter()
+    _check_choice("queue", queue, get_args(Queue))
+    _check_choice("method", method, get_args(Method))
     rates = np.asarray(rates, dtype=np.float64)
     travel = np.atleast_2d(np.asarray(travel, dtype=np.float64))
     n_units, n_atoms = travel.shape
+    if n_units == 0:
+        raise InputError("travel must have a row for at least one unit")
     if rates.shape != (n_atoms,):
         raise InputError(f"rates must have one entry per atom ({n_atoms}), got shape {rates.shape}")
     if not (np.isfinite(rates).all() and (rates >= 0).all()):
@@ -150,6 +214,8 @@ def hypercube(
         raise InputError(f"mu must be a positive service rate, got {mu}")
     if not np.isfinite(travel).all() or (travel < 0).any():
         raise InputError("travel times must be finite and >= 0 (every unit must reach every atom)")
+    if isinstance(max_iterations, bool) or not isinstance(max_iterations, int) or max_iterations < 1:
+        raise InputError(f"max_iterations must be a whole number >= 1, got {max_iterations!r}")
     order = (
         np.argsort(travel, axis=0, kind="stable").T if preferences is None else np.asarray(preferences, dtype=np.int64)
     )
@@ -161,19 +227,18 @@ def hypercube(
             f"offered load {offered:.3g} >= {n_units} units: the queue grows without bound; "
             "use queue='loss' or add units"
         )
-    memory = _exact_memory(n_units)
+    memory = _balance.memory(n_units)
     if method == "exact" and memory > memory_limit:
         raise InputError(
             f"the exact model of {n_units} units has 2**{n_units} states and needs about {memory / 1e9:.1f} GB "
             f"(limit {memory_limit / 1e9:.1f} GB); use method='approximate' (Larson 1975) instead"
         )
-    exact = method == "exact" or (method == "auto" and n_units <= 15 and memory <= memory_limit)
-    if exact:
-        dispatches, p_all_busy = _exact(rates, order, mu, queue, n_units)
-    else:
-        dispatches, p_all_busy = _approximate(rates, order, mu, queue, n_units)
-    served_rate = rates.sum() * (1.0 - p_all_busy) if queue == "loss" else rates.sum()
-    workloads = dispatches.sum(axis=1) * served_rate / mu
+    exact = method == "exact" or (method == "auto" and n_units <= AUTO_EXACT_UNITS and memory <= memory_limit)
+    solve = _exact if exact else _larson
+    workloads, chances, p_all_busy, iterations, residual = solve(rates / mu, order, queue, max_iterations)
+    dispatches = np.zeros((n_units, n_atoms))
+    dispatches[order, np.arange(n_atoms)[:, None]] = rates[:, None] * chances
+    dispatches = _normalised(dispatches, rates, p_all_busy, queue, n_units)
     calls = dispatches.sum(axis=0)
     atom_travel = np.divide((dispatches * travel).sum(axis=0), calls, out=np.full(n_atoms, np.nan), where=calls > 0)
     first = order[:, 0]
@@ -190,71 +255,90 @@ def hypercube(
         queue=queue,
         exact=exact,
         solve_time=time.perf_counter() - start,
+        iterations=iterations,
+        residual=residual,
     )
 
 
-def _exact_memory(n_units: int) -> float:
-    """Bytes of the exact model's sparse generator and solver vectors, roughly."""
-    return float(2**n_units) * (2 * n_units * 16 + 30 * 8)
+def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InputError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
 
 
-def _first_free(order: NDArray[np.int64], states: NDArray[np.int64]) -> NDArray[np.int64]:
-    """For each state, the first free unit of the preference list (``-1`` if none)."""
-    assigned = np.full(len(states), -1, dtype=np.int64)
-    for unit in order[::-1].tolist():
-        assigned[((states >> unit) & 1) == 0] = unit
-    return assigned
+Solution = tuple[NDArray[np.float64], NDArray[np.float64], float, int, float]
+"""Workloads, ``chances[j, k]`` that atom ``j``'s ``k``-th unit is its first free one,
+the chance all units are busy, iterations and residual."""
 
 
-def _exact(
-    rates: NDArray[np.float64], order: NDArray[np.int64], mu: float, queue: Queue, n_units: int
-) -> tuple[NDArray[np.float64], float]:
-    from scipy.sparse.linalg import LinearOperator, bicgstab, gmres
-
-    size = 1 << n_units
-    states = np.arange(size, dtype=np.int64)
-    # Atoms with the same preference list behave as one.
-    lists, group = np.unique(order, axis=0, return_inverse=True)
-    group_rates = np.bincount(group.ravel(), weights=rates, minlength=len(lists))
-    assigned = [_first_free(pref, states) for pref in lists]
-    rows, cols, values = [], [], []
-    for unit in range(n_units):
-        busy = states[((states >> unit) & 1) == 1]
-        rows.append(busy)
-        cols.append(busy ^ (1 << unit))
-        values.append(np.full(len(busy), mu))
-    for pref_assigned, rate in zip(assigned, group_rates.tolist()):
-        ok = pref_assigned >= 0
-        rows.append(states[ok])
-        cols.append(states[ok] | (1 << pref_assigned[ok]))
-        values.append(np.full(int(ok.sum()), rate))
-    generator = sp.coo_matrix(
-        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(size, size)
-    ).tocsr()
-    out_rate = np.asarray(generator.sum(axis=1)).ravel()
-    # Balance: pi Q = 0. Fix pi[0] = 1 and solve the rest, Jacobi-preconditioned.
-    inflow = generator.T.tocsr()
-    system = (inflow - sp.diags(out_rate))[1:, 1:].tocsr()
-    rhs = -inflow[1:, 0].toarray().ravel()
-    scale = 1.0 / system.diagonal()
-    preconditioner = LinearOperator(system.shape, matvec=lambda v: scale * v)
-    solution, info = bicgstab(system, rhs, M=preconditioner, rtol=1e-13, maxiter=10_000)
-    if info != 0:
-        solution, info = gmres(system, rhs, M=preconditioner, rtol=1e-13, restart=200, maxiter=10_000)
-    if info != 0:
-        raise SolverError(f"the hypercube balance equations did not converge (solver code {info})")
-    pi = np.concatenate([[1.0], solution])
-    full = size - 1
+def _exact(loads: NDArray[np.float64], order: NDArray[np.int64], queue: Queue, max_iterations: int) -> Solution:
+    """The exact model; ``loads`` are the atoms' rates over ``mu``."""
+    n_units = order.shape[1]
+    offered = float(loads.sum())
+    if offered == 0:
+        pi, iterations, residual = np.eye(1, 1 << n_units).ravel(), 0, 0.0
+    else:
+        balance = _balance.Balance(_balance.arrival_rates(loads, order), offered)
+        levels = _busy_distribution(offered, n_units, "loss")
+        pi, iterations, residual = _balance.solve(
+            balance, levels, tolerance=EXACT_TOLERANCE, max_iterations=max_iterations
+        )
+        del balance  # its arrival rates and vectors, all but pi
+        if iterations >= max_iterations and residual > EXACT_TOLERANCE:
+            _warn_unconverged("the exact hypercube model's balance equations", iterations, residual)
     if queue == "infinite":
-        pi[full] /= 1.0 - rates.sum() / (n_units * mu)  # every queue length behind the full state
-    pi /= pi.sum()
-    p_all_busy = float(pi[full])
-    dispatches = np.zeros((n_units, len(rates)))
-    for pref_assigned, atoms in zip(assigned, (np.flatnonzero(group.ravel() == g) for g in range(len(lists)))):
-        ok = pref_assigned >= 0
-        per_unit = np.bincount(pref_assigned[ok], weights=pi[ok], minlength=n_units)
-        dispatches[:, atoms] = per_unit[:, None] * rates[atoms][None, :]
-    return _normalised(dispatches, rates, p_all_busy, queue, n_units), p_all_busy
+        pi[-1] /= 1.0 - offered / n_units  # every queue length behind the full state
+        pi /= pi.sum()
+    p_all_busy = float(pi[-1])
+    chances, workloads = _balance.first_free(pi, order)
+    return workloads, chances, p_all_busy, iterations, residual
+
+
+def _larson(loads: NDArray[np.float64], order: NDArray[np.int64], queue: Queue, max_iterations: int) -> Solution:
+    """Larson's (1975) approximation, the fixed point of his equations
+
+    ``rho[n] = (V[n] + q) / (1 + V[n])``, ``V[n] = sum over atoms j and ranks k with
+    order[j, k] = n of loads[j] * Q[k] * prod(rho[order[j, :k]])``,
+
+    where ``Q`` are :func:`correction_factors` and ``q`` the share of queued calls each
+    unit takes (infinite queue; 0 for a loss system). Found by iterating the equations
+    from equal workloads; returned as found, not rescaled.
+    """
+    n_atoms, n_units = order.shape
+    offered = float(loads.sum())
+    p_all_busy = float(_busy_distribution(offered, n_units, queue)[n_units])
+    factors = correction_factors(n_units, offered, queue)
+    queued = p_all_busy * offered / n_units if queue == "infinite" else 0.0
+    weights = loads[:, None] * factors[None, :]
+
+    def busy_before(rho: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.cumprod(np.column_stack([np.ones(n_atoms), rho[order[:, :-1]]]), axis=1, dtype=np.float64)
+
+    rho = np.full(n_units, (offered * (1.0 - p_all_busy) if queue == "loss" else offered) / n_units)
+    iterations, residual = 0, math.inf
+    while iterations < max_iterations:
+        iterations += 1
+        pull = np.bincount(order.ravel(), weights=(weights * busy_before(rho)).ravel(), minlength=n_units)
+        updated = (pull + queued) / (1.0 + pull)
+        residual = float(np.abs(updated - rho).max())
+        if residual <= LARSON_TOLERANCE:
+            break
+        rho = updated
+    else:
+        _warn_unconverged("Larson's approximation", iterations, residual)
+    # Dispatch chances from the same fixed point, each atom's scaled to its served share.
+    chances = factors[None, :] * busy_before(rho) * (1.0 - rho[order])
+    totals = chances.sum(axis=1, keepdims=True)
+    chances *= np.divide(1.0 - p_all_busy, totals, out=np.zeros_like(totals), where=totals > 0)
+    return rho, chances, p_all_busy, iterations, residual
+
+
+def _warn_unconverged(solver: str, iterations: int, residual: float) -> None:
+    warnings.warn(
+        f"{solver} did not converge in {iterations} iterations (residual {residual:.3g}); "
+        "raise max_iterations or treat the result as rough",
+        HypercubeConvergenceWarning,
+        stacklevel=4,
+    )
 
 
 def _normalised(
@@ -268,35 +352,94 @@ def _normalised(
     return dispatches / total if total > 0 else dispatches
 
 
-def _approximate(
-    rates: NDArray[np.float64], order: NDArray[np.int64], mu: float, queue: Queue, n_units: int
-) -> tuple[NDArray[np.float64], float]:
-    """Larson's (1975) approximation: fixed-point iteration on unit workloads."""
-    offered = float(rates.sum()) / mu
-    p = _busy_distribution(offered, n_units, queue)
-    p_all_busy = float(p[n_units])
-    factors = correction_factors(n_units, offered, queue)
-    target = offered * (1.0 - p_all_busy) if queue == "loss" else offered
-    rho = np.full(n_units, target / n_units)
-    atoms = np.arange(len(rates))
-    for _ in range(1_000):
-        busy_before = np.cumprod(np.column_stack([np.ones(len(rates)), rho[order[:, :-1]]]), axis=1)
-        # Rate at which each unit is the first free choice, but for its own (1 - rho).
-        weight = (rates / mu)[:, None] * factors[None, :] * busy_before
-        pull = np.zeros(n_units)
-        np.add.at(pull, order, weight)
-        queued = p_all_busy * offered / n_units if queue == "infinite" else 0.0
-        updated = (pull + queued) / (1.0 + pull)
-        updated *= target / updated.sum()
-        if np.abs(updated - rho).max() < 1e-10:
-            rho = updated
-            break
-        rho = updated
-    busy_before = np.cumprod(np.column_stack([np.ones(len(rates)), rho[order[:, :-1]]]), axis=1)
-    chance = factors[None, :] * busy_before * (1.0 - rho[order])
-    dispatches = np.zeros((n_units, len(rates)))
-    np.add.at(dispatches, (order, np.repeat(atoms[:, None], n_units, axis=1)), chance * rates[:, None])
-    return _normalised(dispatches, rates, p_all_busy, queue, n_units), p_all_busy
+@dataclass(frozen=True)
+class FleetPrediction:
+    """The hypercube model of a fleet over a district's atoms.
+
+    ``result`` is over the villages, its workloads those of the station units
+    then of every emergency unit (averaged over the day). ``prompt[n, a]`` is
+    the share of all calls that come from atom ``a`` and go at once to unit ``n``
+    (a call that waits or is lost is in no entry), and ``travel[n, a]`` the time
+    (seconds) unit ``n`` takes to reach atom ``a``.
+    """
+
+    result: HypercubeResult
+    prompt: NDArray[np.float64]
+    travel: NDArray[np.float64]
+
+    @property
+    def mean_response(self) -> float:
+        """Mean seconds from call to arrival of the calls served: queue wait plus
+        travel (a call that waited travels from its unit's base in the model)."""
+        return self.result.mean_wait + self.result.mean_travel
+
+    def within(self, target: float) -> float:
+        """The share of calls a unit reaches within ``target`` seconds without
+        waiting (a call that waits counts as late)."""
+        return float(self.prompt[self.travel <= target].sum())
+
+
+def fleet_hypercube(
+    atoms: DistrictAtoms,
+    stations: ArrayLike,
+    *,
+    service_time: float,
+    queue: Queue = "loss",
+    method: Method = "auto",
+) -> FleetPrediction:
+    """The hypercube model of units at ``stations`` (a station index a unit) and
+    the emergency units of ``atoms``: one model for each part of the day with the
+    same emergency units on duty, weighed by its share of the day (see
+    :mod:`~dispatch.evaluate.atoms`). ``service_time`` is the mean seconds a call
+    keeps a unit."""
+    if not (math.isfinite(service_time) and service_time > 0):
+        raise InputError(f"service_time must be a positive number of seconds, got {service_time}")
+    stations = np.asarray(stations, dtype=np.int64)
+    n_rows = len(stations) + atoms.n_emergency
+    full_travel = np.vstack([atoms.station_travel[stations], atoms.emergency_travel])
+    workloads, served, prompt = (
+        np.zeros(n_rows),
+        np.zeros((n_rows, len(atoms.rates))),
+        np.zeros((n_rows, len(atoms.rates))),
+    )
+    p_all_busy = mean_wait = interdistrict = solve_time = residual = 0.0
+    exact, iterations = True, 0
+    for segment in atoms.segments:
+        rows = np.concatenate([np.arange(len(stations)), len(stations) + np.flatnonzero(segment.on_duty)])
+        travel, preferences = atoms.rows(stations, segment.on_duty)
+        part = hypercube(
+            atoms.rates, travel, mu=1.0 / service_time, queue=queue, method=method, preferences=preferences
+        )
+        reached = 1.0 - part.p_all_busy
+        answered = segment.share * (reached if queue == "loss" else 1.0)
+        workloads[rows] += segment.share * part.workloads
+        served[rows] += answered * part.dispatches
+        prompt[rows] += segment.share * reached * part.dispatches
+        p_all_busy += segment.share * part.p_all_busy
+        mean_wait += segment.share * part.mean_wait
+        interdistrict += answered * part.interdistrict
+        solve_time += part.solve_time
+        exact &= part.exact
+        iterations, residual = max(iterations, part.iterations), max(residual, part.residual)
+    total = served.sum()
+    dispatches = served / total if total > 0 else served
+    calls = atoms.by_village(dispatches.sum(axis=0))
+    travelled = atoms.by_village((dispatches * full_travel).sum(axis=0))
+    result = dataclasses.replace(
+        part,
+        workloads=workloads,
+        dispatches=atoms.by_village(dispatches),
+        atom_travel=np.divide(travelled, calls, out=np.full(len(calls), np.nan), where=calls > 0),
+        mean_travel=float((dispatches * full_travel).sum()),
+        interdistrict=interdistrict / total if total > 0 else 0.0,
+        p_all_busy=p_all_busy,
+        mean_wait=mean_wait,
+        exact=exact,
+        solve_time=solve_time,
+        iterations=iterations,
+        residual=residual,
+    )
+    return FleetPrediction(result, prompt, full_travel)
 
 
 def district_hypercube(
@@ -305,19 +448,23 @@ def district_hypercube(
     service_time: float,
     turnout: float = 60.0,
     queue: Queue = "loss",
-    method: Literal["exact", "approximate", "auto"] = "auto",
+    method: Method = "auto",
     tables: TravelTables | None = None,
+    demand: DemandParams | None = None,
 ) -> HypercubeResult:
     """The hypercube model of ``district``: its villages are the atoms (their yearly
-    rates), its station units the servers (partners left out), each village
-    preferring units by ETA from their stations (``turnout`` plus road time), as
-    the :class:`~dispatch.policies.NearestFree` policy does for units at home.
+    rates), its station units and emergency units the servers (partners left out),
+    each village preferring units by ETA from their bases (``turnout`` plus road
+    time; an emergency unit's own turnout), as the
+    :class:`~dispatch.policies.NearestFree` policy does for units at home.
+
     Times are seconds; ``service_time`` is the mean time a call keeps a unit.
+    ``demand`` scales the rates and gives the calls' shares by priority (at a
+    steady rate: an hourly profile is not modelled). Emergency units on duty part
+    of the day, or for some priorities only, are modelled as
+    :mod:`~dispatch.evaluate.atoms` says; the workloads are those of the station
+    units, then of the emergency units.
     """
-    if not (math.isfinite(service_time) and service_time > 0):
-        raise InputError(f"service_time must be a positive number of seconds, got {service_time}")
-    tables = tables or TravelTables.for_district(district)
-    posts = district.unit_posts[district.unit_posts < len(district.stations)]
-    travel = turnout + tables.post_times[posts][:, district.village_nodes]
-    rates = district.incident_rates / SECONDS_PER_YEAR
-    return hypercube(rates, travel, mu=1.0 / service_time, queue=queue, method=method)
+    atoms = DistrictAtoms.of(district, turnout=turnout, tables=tables, demand=demand)
+    stations = district.unit_posts[district.unit_posts < len(district.stations)]
+    return fleet_hypercube(atoms, stations, service_time=service_time, queue=queue, method=method).result

@@ -6,8 +6,10 @@ the policy, so two policies are compared on identical incidents (common random
 numbers).
 
 A unit is sent by the dispatcher, drives (its ETA), works on scene (the call's
-service time), then drives home, dispatchable on the way. With ``queue="loss"``
-a call that no unit can take is lost instead of waiting (a loss system).
+service time), then drives home, dispatchable on the way. An emergency unit takes
+calls only while on duty; when its duty starts, waiting calls it may take go to it. With ``queue="loss"``
+the dispatcher loses a call that no unit can take instead of letting it wait (a
+loss system), a call dropped by a pre-empted unit included.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +27,9 @@ from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
 from ..district import District
-from ..errors import InputError
-from ..model import Frozen, Incident
-from ..operate.decision import Decision
+from ..errors import InputError, UnansweredCallsWarning
+from ..model import DAY, Frozen, Incident
+from ..operate.decision import Decision, Reason
 from ..operate.dispatcher import Dispatcher
 from ..operate.policies import ClusterFirst, NearestFree, OwnStation, Policy
 from ..operate.travel import TravelTables
@@ -38,7 +41,7 @@ from .metrics import TARGETS, TIME_METRICS, Estimate, Queue, estimate, label, re
 
 __all__ = ["Comparison", "Records", "SimulationParams", "SimulationResult", "compare", "simulate"]
 
-_ARRIVE, _CLEAR, _HOME = range(3)
+_ARRIVE, _CLEAR, _HOME, _DUTY = range(4)
 
 
 class SimulationParams(Frozen):
@@ -55,7 +58,8 @@ class SimulationParams(Frozen):
     seed
         Same seed, same calls and same results.
     turnout
-        Seconds a unit at its station needs to leave.
+        Seconds a unit at its station needs to leave (an emergency unit has its
+        own).
     preemption
         Divert a unit on its way to a less urgent call when no unit is free.
     queue
@@ -92,9 +96,10 @@ class Records:
     happened; indices ``-1`` when none) and each unit's busy seconds.
 
     ``post`` indexes the stations then the partners; ``cluster`` gives each
-    station's cluster number (``-1`` outside every cluster); ``reason`` holds the
+    station's cluster number (``-1`` outside every cluster); ``village`` indexes
+    the district's villages (where each call came from); ``reason`` holds the
     value of each served call's :class:`~dispatch.operate.decision.Reason`
-    (``""`` when never served); ``village`` indexes each call's village.
+    (``""`` when never served).
     """
 
     call: NDArray[np.float64]
@@ -105,6 +110,7 @@ class Records:
     post: NDArray[np.int64]
     home: NDArray[np.int64]
     priority: NDArray[np.int64]
+    village: NDArray[np.int64]
     reason: NDArray[np.str_]
     lost: NDArray[np.bool_]
     preempted: int
@@ -112,12 +118,17 @@ class Records:
     horizon: float
     n_stations: int
     cluster: NDArray[np.int64]
-    village: NDArray[np.int64]
+
+    @property
+    def unanswered(self) -> NDArray[np.bool_]:
+        """Calls no unit ever reached that were not lost (still waiting when the
+        run ended: say, at a station without units and no other allowed)."""
+        return np.isnan(self.arrival) & ~self.lost
 
     @property
     def response(self) -> NDArray[np.float64]:
-        """Seconds from call to arrival."""
-        return self.arrival - self.call
+        """Seconds from call to arrival (``inf`` when never answered, ``nan`` when lost)."""
+        return np.where(self.unanswered, np.inf, self.arrival - self.call)
 
     @property
     def wait(self) -> NDArray[np.float64]:
@@ -142,6 +153,7 @@ class Records:
             "queued": float((self.wait[served] > 1e-9).mean()) if served.any() else math.nan,
             "mean_wait": float(np.nanmean(self.wait)) if served.any() else math.nan,
             "lost": float(self.lost.mean()) if len(self.lost) else math.nan,
+            "unanswered": float(self.unanswered.mean()) if len(self.lost) else math.nan,
             "cross_station": share(post != home),
             "cross_cluster": share(other_cluster),
             "partner": share(~by_station),
@@ -161,12 +173,15 @@ class SimulationResult:
     def metrics(self, targets: Sequence[float] = TARGETS) -> dict[str, Estimate]:
         """Each metric's mean over replications with its confidence interval."""
         per_run = [run.metrics(targets) for run in self.runs]
-        return {name: estimate([m[name] for m in per_run], self.confidence) for name in per_run[0]}
+        return {
+            name: estimate([m[name] for m in per_run], self.confidence, share=name not in TIME_METRICS)
+            for name in per_run[0]
+        }
 
     def utilisation(self) -> dict[str, Estimate]:
         """Each unit's share of time committed to calls (dispatched or on scene)."""
         busy = np.array([run.busy / run.horizon for run in self.runs])
-        return {unit: estimate(busy[:, k], self.confidence) for k, unit in enumerate(self.unit_ids)}
+        return {unit: estimate(busy[:, k], self.confidence, share=True) for k, unit in enumerate(self.unit_ids)}
 
     def table(self, title: str = "Simulated response") -> Table:
         """The metrics, times in minutes and shares in per cent."""
@@ -200,10 +215,10 @@ def _incident(stream: IncidentStream, k: int) -> Incident:
     )
 
 
-def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float, queue: Queue) -> Records:
+def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float) -> Records:
     n = len(stream)
     district = dispatcher.district
-    n_units = len(district.units)
+    n_units = len(district.unit_ids)
     unit_index, post_index = district.unit_index, district.post_index
     dispatch_time, arrival, clear = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     unit_of, post_of, home = np.full(n, -1), np.full(n, -1), np.full(n, -1)
@@ -218,21 +233,25 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float, queue: 
     def schedule(time: float, kind: int, u: int) -> None:
         heapq.heappush(events, (time, next(order), kind, u, int(version[u])))
 
+    first = len(district.units)
+    for k, unit in enumerate(district.emergency_units):  # each day's start of duty
+        starts = np.arange(math.ceil(horizon / DAY) + 1) * DAY + unit.on_duty[0]
+        for start in starts[(starts > 0) & (starts <= horizon)].tolist() if unit.availability < 1 else ():
+            schedule(start, _DUTY, first + k)
+
     def record(decisions: list[Decision]) -> None:
         nonlocal preempted
-        for d in decisions:
+        for d in (step for decision in decisions for step in decision.cascade):
             k = int(d.incident[1:])
             home[k] = post_index[d.home]
+            lost[k] = d.reason is Reason.LOST
             if d.unit is None:
-                if queue == "loss":
-                    dispatcher.cancel(d.incident)
-                    lost[k] = True
                 continue
             u = unit_index[d.unit]
-            if d.preempted is not None:  # the unit drops a less urgent call, which waits again
+            if d.preempted is not None:  # the unit drops a less urgent call: its fate is the next step
                 preempted += 1
                 bumped = int(d.preempted[1:])
-                dispatch_time[bumped], unit_of[bumped], post_of[bumped] = np.nan, -1, -1
+                dispatch_time[bumped], unit_of[bumped], post_of[bumped], reason[bumped] = np.nan, -1, -1, ""
             else:
                 since[u] = d.time
             version[u] += 1
@@ -245,6 +264,9 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float, queue: 
     while k < n or events:
         if events and (k >= n or events[0][0] <= stream.time[k]):
             t, _, kind, u, ver = heapq.heappop(events)
+            if kind == _DUTY:
+                record(dispatcher.advance(t))
+                continue
             if ver != version[u]:
                 continue  # the unit was sent elsewhere since this was scheduled
             name = dispatcher.unit_ids[u]
@@ -272,6 +294,7 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float, queue: 
         post=post_of,
         home=home,
         priority=stream.priority.copy(),
+        village=stream.village.copy(),
         reason=reason,
         lost=lost,
         preempted=preempted,
@@ -279,7 +302,6 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float, queue: 
         horizon=horizon,
         n_stations=dispatcher.fleet.n_stations,
         cluster=dispatcher.fleet.cluster_of,
-        village=stream.village.copy(),
     )
 
 
@@ -329,13 +351,35 @@ def simulate(
             else model.incidents(district, params.horizon, np.random.SeedSequence(params.seed, spawn_key=(r,)))
         )
         dispatcher = Dispatcher(
-            district, plan, policy, turnout=params.turnout, preemption=params.preemption, tables=tables
+            district,
+            plan,
+            policy,
+            turnout=params.turnout,
+            preemption=params.preemption,
+            queue=params.queue,
+            tables=tables,
         )
         tables = dispatcher.tables
         tables.warm(district.village_nodes)
-        runs.append(_run(dispatcher, stream, params.horizon, params.queue))
+        runs.append(_run(dispatcher, stream, params.horizon))
+        _warn_unanswered(runs[-1], district, r)
         tracker.advance()
     return SimulationResult(tuple(runs), district.unit_ids, district.post_ids, params.confidence)
+
+
+def _warn_unanswered(records: Records, district: District, replication: int) -> None:
+    never = np.flatnonzero(records.unanswered)
+    if not len(never):
+        return
+    homes = sorted({district.post_ids[h] for h in records.home[never].tolist() if h >= 0})
+    warnings.warn(
+        UnansweredCallsWarning(
+            f"replication {replication}: {len(never):,} of {len(records.call):,} calls were never answered "
+            f"(calls of {', '.join(map(repr, homes[:10]))}); they count against every percentile and share: "
+            "give those stations units or choose a policy that lets other stations answer"
+        ),
+        stacklevel=3,
+    )
 
 
 @dataclass(frozen=True)
@@ -389,5 +433,10 @@ def compare(
     first = simulate(district, None, before or OwnStation(), **settings)
     second = simulate(district, plan, after or ClusterFirst(), **settings)
     per_run = [(a.metrics(), b.metrics()) for a, b in zip(first.runs, second.runs)]
-    difference = {name: estimate([b[name] - a[name] for a, b in per_run], first.confidence) for name in per_run[0][0]}
+    difference = {
+        name: estimate(
+            [b[name] - a[name] for a, b in per_run], first.confidence, bounds=None if name in TIME_METRICS else (-1, 1)
+        )
+        for name in per_run[0][0]
+    }
     return Comparison(first, second, difference)

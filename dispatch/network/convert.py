@@ -113,12 +113,16 @@ def from_networkx(graph: nx.Graph[Any], *, weight: str = "travel_time") -> RoadN
 
 
 def from_osm_file(path: str | Path, *, speeds_kph: Mapping[str, float] = RURAL_SPEEDS_KPH) -> RoadNetwork:
-    """Drivable roads from an OSM XML file (needs the ``osm`` extra).
+    """Drivable roads from an OSM XML file or an osmnx GraphML file (needs the
+    ``osm`` extra).
 
     Edges without ``maxspeed`` get the speed of their ``highway`` class from
     ``speeds_kph`` (default :data:`RURAL_SPEEDS_KPH`), and
-    :data:`FALLBACK_SPEED_KPH` for classes it lacks. The graph is projected to
-    its local UTM zone, so coordinates are metres.
+    :data:`FALLBACK_SPEED_KPH` for classes it lacks; a GraphML graph that has
+    ``travel_time`` keeps it. Where osmnx merged ways into one edge, its list of
+    classes is sorted first, so the same file gives the same times under any
+    ``PYTHONHASHSEED``. The graph is projected to its local UTM zone, so
+    coordinates are metres.
     """
     try:
         import osmnx as ox
@@ -127,13 +131,25 @@ def from_osm_file(path: str | Path, *, speeds_kph: Mapping[str, float] = RURAL_S
     path = Path(path)
     if not path.is_file():
         raise InputError(f"OSM file {str(path)!r} does not exist")
+    graphml = path.suffix.lower() == ".graphml"
     try:
-        graph = ox.graph_from_xml(path, bidirectional=False)
+        graph = ox.load_graphml(path) if graphml else ox.graph_from_xml(path, bidirectional=False)
     except Exception as error:  # osmnx raises many kinds on bad XML
         raise InputError(f"cannot read OSM file {str(path)!r}: {error}") from error
-    graph = ox.add_edge_speeds(graph, hwy_speeds=dict(speeds_kph), fallback=FALLBACK_SPEED_KPH)
-    graph = ox.add_edge_travel_times(graph)
+    if not graphml or any("travel_time" not in d for _, _, d in graph.edges(data=True)):
+        graph = ox.add_edge_speeds(_ordered_tags(graph), hwy_speeds=dict(speeds_kph), fallback=FALLBACK_SPEED_KPH)
+        graph = ox.add_edge_travel_times(graph)
     return from_networkx(ox.project_graph(graph))
+
+
+def _ordered_tags(graph: Any) -> Any:
+    """``graph`` with list-valued ``highway`` and ``maxspeed`` tags sorted: osmnx
+    leaves them in set order and speeds the first class."""
+    for _, _, data in graph.edges(data=True):
+        for tag in ("highway", "maxspeed"):
+            if isinstance(data.get(tag), list):
+                data[tag] = sorted(data[tag], key=str)
+    return graph
 
 
 def to_networkx(roads: RoadNetwork) -> nx.DiGraph[Any]:

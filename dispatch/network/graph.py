@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from ..errors import InputError, UnreachableError
 from .snap import Snapper, is_geographic
-from .validate import checked
+from .validate import checked, node_indices, plain
 
 __all__ = ["Partition", "RoadNetwork", "Route", "Tree"]
 
@@ -56,6 +56,7 @@ class Tree:
 
     def path(self, node: int) -> NDArray[np.int64]:
         """Node indices of the path between the root and ``node``, in travel order."""
+        node = int(node_indices(node, len(self.times)))
         if not math.isfinite(self.times[node]):
             origin, destination = (node, self.root) if self.reverse else (self.root, node)
             raise UnreachableError(f"no road path from node {origin} to node {destination} within the tree's limit")
@@ -151,8 +152,8 @@ class RoadNetwork:
 
     def label(self, node: int) -> Hashable:
         """The label of node index ``node``, as a plain Python value."""
-        label: Hashable = self.labels[node]
-        return label.item() if isinstance(label, np.generic) else label
+        label: Hashable = plain(self.labels[int(node_indices(node, self.n_nodes))])
+        return label
 
     def index(self, label: Hashable) -> int:
         """The index of the node labelled ``label``."""
@@ -197,10 +198,7 @@ class RoadNetwork:
     # ------------------------------------------------------------------ travel times
 
     def _dijkstra(self, nodes: ArrayLike, *, reverse: bool, limit: float, **options: Any) -> Any:
-        nodes = np.atleast_1d(np.asarray(nodes, dtype=np.int64))
-        bad = nodes[(nodes < 0) | (nodes >= self.n_nodes)]
-        if len(bad):
-            raise InputError(f"node indices out of range 0..{self.n_nodes - 1}: {bad.tolist()}")
+        nodes = np.atleast_1d(node_indices(nodes, self.n_nodes))
         graph = self.backward if reverse else self.forward
         return dijkstra(graph, directed=True, indices=nodes, limit=limit, **options)
 
@@ -224,8 +222,8 @@ class RoadNetwork:
         Runs Dijkstra from whichever side has fewer nodes, a few sources at a time
         so that memory stays small; times beyond ``limit`` are ``inf``.
         """
-        origins = np.atleast_1d(np.asarray(origins, dtype=np.int64))
-        destinations = np.atleast_1d(np.asarray(destinations, dtype=np.int64))
+        origins = np.atleast_1d(node_indices(origins, self.n_nodes, "origins"))
+        destinations = np.atleast_1d(node_indices(destinations, self.n_nodes, "destinations"))
         forward = len(origins) <= len(destinations)
         sources, targets = (origins, destinations) if forward else (destinations, origins)
         chunk = max(1, CHUNK_ENTRIES // max(self.n_nodes, 1))
@@ -242,7 +240,7 @@ class RoadNetwork:
         With stations as sources this gives first-due areas. Of equally near
         sources, one is chosen.
         """
-        sources = np.atleast_1d(np.asarray(sources, dtype=np.int64))
+        sources = np.atleast_1d(node_indices(sources, self.n_nodes, "sources"))
         time, _, nearest = self._dijkstra(sources, reverse=False, limit=limit, min_only=True, return_predecessors=True)
         position = np.full(self.n_nodes, -1, dtype=np.int64)
         position[sources[::-1]] = np.arange(len(sources))[::-1]  # first of duplicates
@@ -255,7 +253,7 @@ class RoadNetwork:
 
     def trees(self, roots: ArrayLike, *, limit: float = math.inf, reverse: bool = False) -> list[Tree]:
         """One shortest-path tree per root, from one multi-source Dijkstra call."""
-        roots = np.atleast_1d(np.asarray(roots, dtype=np.int64))
+        roots = np.atleast_1d(node_indices(roots, self.n_nodes, "roots"))
         times, predecessors = self._dijkstra(roots, reverse=reverse, limit=limit, return_predecessors=True)
         return [
             Tree(root=int(r), times=times[k], predecessors=predecessors[k], reverse=reverse)
@@ -267,6 +265,8 @@ class RoadNetwork:
 
         Raises :class:`UnreachableError` naming both nodes if there is none.
         """
+        origin = int(node_indices(origin, self.n_nodes, "origin"))
+        destination = int(node_indices(destination, self.n_nodes, "destination"))
         tree = self.tree(origin)
         try:
             nodes = tree.path(destination)

@@ -25,9 +25,13 @@ def is_geographic(crs: str | None) -> bool:
         return False
     try:
         from pyproj import CRS
+        from pyproj.exceptions import CRSError
     except ImportError:
         return str(crs).lower() in GEOGRAPHIC_NAMES
-    return bool(CRS.from_user_input(crs).is_geographic)
+    try:
+        return bool(CRS.from_user_input(crs).is_geographic)
+    except CRSError:
+        raise InputError(f"unknown CRS {crs!r}: give an EPSG code such as 'EPSG:4545', or None") from None
 
 
 def equirectangular(points: ArrayLike, latitude: float) -> NDArray[np.float64]:
@@ -72,11 +76,27 @@ class Snapper:
     def snap(
         self, points: ArrayLike, *, max_distance: float = math.inf, names: Sequence[str] | None = None
     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """The nearest node to each point and its distance in metres; points
-        farther than ``max_distance`` raise :class:`InputError` naming them."""
-        points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        """The nearest node to each point (an ``(x, y)`` pair, or an array of
+        them) and its distance in metres; points that are not finite, or farther
+        than ``max_distance``, raise :class:`InputError` naming them."""
+        try:
+            points = np.asarray(points, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError("points to snap must be (x, y) pairs of numbers") from None
+        points = points.reshape(-1, 2) if points.shape in ((2,), (0,)) else points  # one point, or none
+        if points.ndim != 2 or points.shape[1] != 2:
+            raise InputError(f"points to snap must be (x, y) pairs, shape (k, 2); got shape {points.shape}")
+        if names is not None and len(names) != len(points):
+            raise InputError(f"{len(points)} points to snap but {len(names)} names")
+        shown = [f"point {tuple(p)}" for p in points.tolist()]
+        not_finite = np.flatnonzero(~np.isfinite(points).all(axis=1)).tolist()
+        if not_finite:
+            raise InputError(
+                "locations must have finite coordinates",
+                listed([f"{names[i]} at {shown[i]}" if names else shown[i] for i in not_finite]),
+            )
+        names = names or shown
         distance, node = self._tree.query(self.metric(points))
-        names = names or [f"point {tuple(p)}" for p in points.tolist()]
         problems = far_from_road(names, distance, max_distance)
         if problems:
             raise InputError("locations off the road network", problems)

@@ -7,6 +7,8 @@
   :class:`~dispatch.operate.fleet.Fleet`;
 - :mod:`~dispatch.operate.units`: the status board (unit cycle and ETAs);
 - :mod:`~dispatch.operate.selection`: tiers, preemption, joint assignment;
+- :mod:`~dispatch.operate.assignment`: sending, queueing or losing a call, and
+  serving the queue;
 - :mod:`~dispatch.operate.calls`: the queue of waiting calls;
 - :mod:`~dispatch.operate.decision`: :class:`Decision` and its explanation;
 - :mod:`~dispatch.operate.travel`: travel tables that make every ETA a lookup.

@@ -31,6 +31,7 @@ class CallQueue:
 
     def __init__(self) -> None:
         self._heap: list[Waiting] = []
+        self._ids: set[str] = set()
         self._order = itertools.count()
 
     def __len__(self) -> int:
@@ -40,20 +41,31 @@ class CallQueue:
         """The waiting incidents, the next to be served first."""
         return iter(sorted(self._heap))
 
+    def __contains__(self, incident_id: object) -> bool:
+        """Whether incident ``incident_id`` is waiting."""
+        return incident_id in self._ids
+
     def push(self, incident: Incident, target: int, home: int) -> None:
         """Put ``incident`` in the queue."""
-        heapq.heappush(self._heap, Waiting(incident.priority, incident.time, next(self._order), incident, target, home))
+        self.restore(Waiting(incident.priority, incident.time, next(self._order), incident, target, home))
+
+    def restore(self, entry: Waiting) -> None:
+        """Put ``entry`` (taken out by :meth:`drain`) back in its place."""
+        heapq.heappush(self._heap, entry)
+        self._ids.add(entry.incident.id)
+
+    def drain(self) -> list[Waiting]:
+        """Take every waiting incident out, the next to be served first."""
+        entries = sorted(self._heap)
+        self._heap, self._ids = [], set()
+        return entries
 
     def remove(self, incident_id: str) -> Incident:
         """Take incident ``incident_id`` out of the queue."""
-        for k, entry in enumerate(self._heap):
-            if entry.incident.id == incident_id:
-                self._heap.pop(k)
-                heapq.heapify(self._heap)
-                return entry.incident
-        raise InputError(f"incident {incident_id!r} is not waiting in the queue")
-
-    def replace(self, waiting: list[Waiting]) -> None:
-        """Keep only ``waiting`` in the queue."""
-        heapq.heapify(waiting)
-        self._heap = waiting
+        if incident_id not in self._ids:
+            raise InputError(f"incident {incident_id!r} is not waiting in the queue")
+        k = next(k for k, entry in enumerate(self._heap) if entry.incident.id == incident_id)
+        entry = self._heap.pop(k)
+        heapq.heapify(self._heap)
+        self._ids.discard(incident_id)
+        return entry.incident

@@ -28,7 +28,9 @@ class Reason(str, Enum):
     CLUSTER = "nearest free in the cluster"
     DISTRICT = "nearest free in the district"
     PARTNER = "partner across the border"
+    EMERGENCY = "emergency unit"
     QUEUED = "queued"
+    LOST = "lost"
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,13 @@ class Pool:
 class Decision:
     """What the dispatcher did with an incident.
 
-    ``unit`` is ``None`` when the incident was queued. ``eta`` counts seconds from
-    ``time`` to arrival, turnout included. ``route`` holds road node indices
-    (``roads.labels[route]`` gives the graph's labels), ``start_xy`` is where the
-    unit was when sent and ``route_xy`` the coordinates it drives through.
+    ``unit`` is ``None`` when the incident was queued or lost. ``eta`` counts
+    seconds from ``time`` to arrival, turnout included. ``route`` holds road node
+    indices (``roads.labels[route]`` gives the graph's labels), ``start_xy`` is
+    where the unit was when sent and ``route_xy`` the coordinates it drives
+    through. A unit diverted from a less urgent incident names it in
+    ``preempted``, and ``displaced`` tells what became of it: sent another unit
+    at once, queued, or lost.
     """
 
     incident: str
@@ -87,8 +92,14 @@ class Decision:
     route: NDArray[np.int64]
     start_xy: NDArray[np.float64] | None
     preempted: str | None = None
+    displaced: Decision | None = None
     pool: Pool | None = field(default=None, repr=False, compare=False)
     node_xy: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def cascade(self) -> tuple[Decision, ...]:
+        """This decision, then those made in turn for the incidents it pre-empted."""
+        return (self, *self.displaced.cascade) if self.displaced is not None else (self,)
 
     @property
     def route_xy(self) -> NDArray[np.float64]:
@@ -109,11 +120,22 @@ class Decision:
 
 
 class Explainer:
-    """Makes :class:`Decision` records: the reason a unit went, in words."""
+    """Makes :class:`Decision` records: the reason a unit went, in words.
 
-    def __init__(self, unit_ids: tuple[str, ...], post_ids: tuple[str, ...], fleet: Fleet, board: StatusBoard) -> None:
+    ``villages`` names the village of each emergency unit (by unit index).
+    """
+
+    def __init__(
+        self,
+        unit_ids: tuple[str, ...],
+        post_ids: tuple[str, ...],
+        fleet: Fleet,
+        board: StatusBoard,
+        villages: dict[int, str] | None = None,
+    ) -> None:
         self.unit_ids, self.post_ids = unit_ids, post_ids
         self.fleet, self.board = fleet, board
+        self.villages = villages or {}
 
     def sent(
         self,
@@ -129,10 +151,12 @@ class Explainer:
         """Unit ``u`` drives ``leg`` to ``incident`` (call before the board changes)."""
         post = int(self.fleet.unit_post[u])
         eta = leg.end - now
-        reason = self.reason(home, post)
+        reason = self.reason(home, u)
         unit, post_name, home_name = self.unit_ids[u], self.post_ids[post], self.post_ids[home]
         if reason == Reason.OWN_STATION:
             why = f"{unit} of {home_name}, the incident's own station, is the nearest unit allowed"
+        elif reason == Reason.EMERGENCY:
+            why = f"{unit}, the emergency unit of village {self.villages[u]} ({post_name}), is the nearest unit allowed"
         else:
             own = self.own_units(home, int(leg.nodes[-1]), now)
             why = {
@@ -160,8 +184,9 @@ class Explainer:
             node_xy=self.board.tables.roads.xy,
         )
 
-    def queued(self, incident: Incident, home: int, target: int, now: float) -> Decision:
-        """No unit may answer ``incident``: it waits."""
+    def unserved(self, incident: Incident, home: int, target: int, now: float, reason: Reason) -> Decision:
+        """No unit may answer ``incident``: it waits (``reason`` queued) or is lost."""
+        fate = "the call waits in the queue" if reason == Reason.QUEUED else "the call is lost (a loss system)"
         return Decision(
             incident=incident.id,
             time=now,
@@ -170,15 +195,18 @@ class Explainer:
             unit=None,
             post=None,
             eta=math.inf,
-            reason=Reason.QUEUED,
-            explanation=f"no free unit may answer: {self.own_units(home, target, now)}; the call waits in the queue",
+            reason=reason,
+            explanation=f"no free unit may answer: {self.own_units(home, target, now)}; {fate}",
             route=np.zeros(0, dtype=np.int64),
             start_xy=None,
         )
 
-    def reason(self, home: int, post: int) -> Reason:
-        """Why a unit of ``post`` answers station ``home``'s incident."""
+    def reason(self, home: int, u: int) -> Reason:
+        """Why unit ``u`` answers station ``home``'s incident."""
         fleet = self.fleet
+        post = fleet.unit_post[u]
+        if fleet.emergency[u]:
+            return Reason.EMERGENCY
         if post == home:
             return Reason.OWN_STATION
         if post >= fleet.n_stations:
@@ -189,9 +217,10 @@ class Explainer:
         return Reason.DISTRICT
 
     def own_units(self, home: int, target: int, now: float) -> str:
-        """How the incident's own station stands: no units, busy, or farther."""
+        """How the incident's own station's units (not its emergency units) stand:
+        none, busy, or farther."""
         name = self.post_ids[home]
-        own = self.fleet.unit_post == home
+        own = (self.fleet.unit_post == home) & ~self.fleet.emergency
         if not own.any():
             return f"{name} has no units"
         free = own & self.board.free()

@@ -6,27 +6,35 @@ report each unit's progress (:meth:`~Dispatcher.arrive`, :meth:`~Dispatcher.clea
 work is shared out: :class:`~dispatch.operate.fleet.Fleet` holds the fixed
 facts, :class:`~dispatch.operate.units.StatusBoard` the units' state and ETAs,
 :class:`~dispatch.operate.selection.Selector` the policy's choice,
-:class:`~dispatch.operate.calls.CallQueue` the waiting calls, and
-:class:`~dispatch.operate.decision.Explainer` the decisions and their reasons.
+:class:`~dispatch.operate.calls.CallQueue` the waiting calls,
+:class:`~dispatch.operate.assignment.Assigner` the sending, queueing and losing,
+and :class:`~dispatch.operate.decision.Explainer` the decisions and their reasons.
 
-Ties between equally near units go to the unit listed first in the district. An
-incident that no station or partner can reach by road raises
-:class:`~dispatch.errors.UnreachableError`, and nothing changes.
+Ties between equally near units go to the unit listed first in the district. A
+call no allowed unit can take waits in the queue, or with ``queue="loss"`` is
+lost. An operation that is refused (an unknown village or unit, a time before the
+clock, a transition the unit's status does not allow, an incident already being
+served or waiting, an incident that no station or partner can reach by road)
+raises and changes nothing, the clock included.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+from collections import Counter
 from collections.abc import Sequence
+from typing import get_args
 
 import numpy as np
 
 from ..district import District
 from ..errors import InputError, UnreachableError
-from ..model import Incident
+from ..model import Incident, Queue
 from ..plan.structure import ClusterPlan
-from .calls import CallQueue, Waiting
-from .decision import Decision, Explainer, Weighed
+from .assignment import Assigner
+from .calls import CallQueue
+from .decision import Decision, Explainer
 from .fleet import Fleet
 from .policies import ClusterFirst, NearestFree, Policy
 from .selection import Selector
@@ -34,6 +42,16 @@ from .travel import TravelTables
 from .units import AVAILABLE, DISPATCHED, ON_SCENE, OUT_OF_SERVICE, RETURNING, StatusBoard, UnitState
 
 __all__ = ["Dispatcher"]
+
+
+def _seconds(name: str, value: object, *, minimum: float = -math.inf) -> float:
+    """``value`` as a finite number of seconds, at least ``minimum``; an
+    :class:`InputError` naming ``name`` otherwise."""
+    seconds = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
+    if not (math.isfinite(seconds) and seconds >= minimum):
+        bound = "" if minimum == -math.inf else f" >= {minimum:g}"
+        raise InputError(f"{name} must be a finite number of seconds{bound}, got {value!r}")
+    return seconds
 
 
 class Dispatcher:
@@ -50,9 +68,13 @@ class Dispatcher:
         :class:`~dispatch.operate.policies.NearestFree` (the default) or
         :class:`~dispatch.operate.policies.ClusterFirst`.
     turnout
-        Seconds a unit at its station needs to leave.
+        Seconds a unit at its station needs to leave (an emergency unit has its
+        own).
     preemption
         Divert a unit on its way to a less urgent call when no unit is free.
+    queue
+        ``"infinite"``: a call no allowed unit can take waits, and is served as
+        soon as one is free; ``"loss"``: it is lost (:attr:`Reason.LOST`).
     start
         The dispatcher's clock at the start (seconds).
     tables
@@ -76,29 +98,37 @@ class Dispatcher:
         *,
         turnout: float = 60.0,
         preemption: bool = False,
+        queue: Queue = "infinite",
         start: float = 0.0,
         tables: TravelTables | None = None,
     ) -> None:
-        if not (math.isfinite(turnout) and turnout >= 0):
-            raise InputError(f"turnout must be a finite number of seconds >= 0, got {turnout}")
-        self.district = district
-        self.plan = plan
+        self.turnout = _seconds("turnout", turnout, minimum=0.0)
+        self.now = _seconds("start", start)
+        if not isinstance(preemption, (bool, np.bool_)):
+            raise InputError(f"preemption must be True or False, got {preemption!r}")
+        if queue not in get_args(Queue):
+            raise InputError(f"queue must be 'infinite' or 'loss', got {queue!r}")
+        if not isinstance(district, District) or not isinstance(plan, (ClusterPlan, type(None))):
+            raise InputError("Dispatcher(district, plan, policy) takes a District and a ClusterPlan (or None)")
         self.policy: Policy = policy if policy is not None else NearestFree()
+        if not callable(getattr(self.policy, "tiers", None)):
+            raise InputError(f"policy must be a Policy such as NearestFree(), got {policy!r}")
         if isinstance(self.policy, ClusterFirst) and plan is None:
             raise InputError("the ClusterFirst policy needs a ClusterPlan: Dispatcher(district, plan, ClusterFirst())")
-        self.turnout = turnout
-        self.preemption = preemption
-        self.now = start
-        self.fleet = Fleet.of(district, plan)
+        self.district, self.plan = district, plan
+        self.preemption, self.discipline = bool(preemption), queue
+        self.fleet = Fleet.of(district, plan, turnout=self.turnout)
         if tables is None:
             tables = TravelTables.for_district(district)
-        elif tables.roads is not district.roads or not np.array_equal(tables.posts, district.post_nodes):
-            raise InputError("the travel tables were built for another district's roads or posts")
+        tables.require(district)
         self.tables = tables
-        self.board = StatusBoard(self.fleet.unit_post, tables, turnout)
-        self.selector = Selector(self.policy, self.fleet, self.board, preemption=preemption)
-        self.explainer = Explainer(district.unit_ids, district.post_ids, self.fleet, self.board)
+        self.board = StatusBoard(self.fleet.unit_base, tables, self.fleet.turnout)
+        self.selector = Selector(self.policy, self.fleet, self.board, preemption=self.preemption)
+        first = len(district.units)
+        villages = {first + k: e.village for k, e in enumerate(district.emergency_units)}
+        self.explainer = Explainer(district.unit_ids, district.post_ids, self.fleet, self.board, villages)
         self.calls = CallQueue()
+        self.assigner = Assigner(self.selector, self.board, self.explainer, self.calls, queue)
 
     # ------------------------------------------------------------------ queries
 
@@ -114,7 +144,8 @@ class Dispatcher:
 
     def unit(self, unit_id: str) -> UnitState:
         """A snapshot of unit ``unit_id``."""
-        return self.board.snapshot(self._unit_named(unit_id), unit_id, self.post_ids, self.now)
+        u = self._unit_named(unit_id)
+        return self.board.snapshot(u, unit_id, self.post_ids[self.fleet.unit_post[u]], self.now)
 
     @property
     def units(self) -> tuple[UnitState, ...]:
@@ -127,47 +158,60 @@ class Dispatcher:
         return tuple(w.incident for w in self.calls)
 
     def _unit_named(self, unit_id: str) -> int:
-        try:
-            return self.district.unit_index[unit_id]
-        except KeyError:
-            raise InputError(f"no unit {unit_id!r} in district {self.district.name!r}") from None
+        found = self.district.unit_index.get(unit_id) if isinstance(unit_id, str) else None
+        if found is None:
+            raise InputError(f"no unit {unit_id!r} in district {self.district.name!r}")
+        return found
 
     # ------------------------------------------------------------------ dispatching
 
     def dispatch(self, incident: Incident, at: float | None = None) -> Decision:
         """Send the nearest free unit the policy allows to ``incident`` at time
-        ``at`` (by default the incident's own time), or queue it."""
-        self._advance(incident.time if at is None else at)
-        target, home = self._locate(incident)
-        decision = self._assign(incident, target, home)
-        if decision.unit is None:
-            self.calls.push(incident, target, home)
+        ``at`` (by default the incident's own time); else queue it, or lose it in
+        a loss system."""
+        (decision,) = self.dispatch_many([incident], at)
         return decision
 
     def dispatch_many(self, incidents: Sequence[Incident], at: float | None = None) -> list[Decision]:
-        """Assign several incidents at once, minimising the total
-        priority-weighted ETA (weight ``1 / priority``) over every unit the
-        policy allows at all; incidents left without a unit are queued.
+        """Assign several incidents at once, the most urgent first: the incidents
+        of each priority get as many free units as they can with the least total
+        ETA; those left without a unit are queued (or lost).
 
         Decisions come back in the order of ``incidents``.
         """
         if not incidents:
             return []
-        self._advance(max(i.time for i in incidents) if at is None else at)
+        now = self._time(max(i.time for i in incidents) if at is None else at)
+        self._refuse_known(incidents)
         located = [self._locate(i) for i in incidents]
-        chosen, etas = self.selector.choose_many([i.priority for i in incidents], located, self.now)
-        decisions = []
-        for row, (incident, (target, home)) in enumerate(zip(incidents, located)):
-            if row in chosen:
-                decisions.append(self._send(incident, target, home, chosen[row], [(0, etas[row])]))
-            else:
-                decisions.append(self.explainer.queued(incident, home, target, self.now))
-                self.calls.push(incident, target, home)
-        return decisions
+        self.now = now
+        if len(incidents) == 1:  # the nearest unit: no joint assignment needed
+            return [self.assigner.take(incidents[0], *located[0], now)]
+        return self.assigner.take_many(incidents, located, now)
+
+    def advance(self, at: float) -> list[Decision]:
+        """Move the clock to ``at`` and send units to the waiting incidents one may
+        take now, as when an emergency unit comes on duty (the decisions made are
+        returned)."""
+        self.now = self._time(at)
+        return self.assigner.serve_queue(self.now)
 
     def cancel(self, incident_id: str) -> Incident:
-        """Withdraw a waiting incident from the queue (handled elsewhere, or lost)."""
+        """Withdraw a waiting incident from the queue (handled elsewhere)."""
         return self.calls.remove(incident_id)
+
+    def _refuse_known(self, incidents: Sequence[Incident]) -> None:
+        """Refuse incidents given twice, or already being served or waiting."""
+        repeated = sorted(name for name, count in Counter(i.id for i in incidents).items() if count > 1)
+        if repeated:
+            raise InputError(f"incident ids must be unique, but {repeated} come more than once")
+        serving = {call.id: u for u, call in enumerate(self.board.calls) if call is not None}
+        for incident in incidents:
+            if incident.id in serving:
+                unit = self.unit_ids[serving[incident.id]]
+                raise InputError(f"incident {incident.id!r} is already being served by unit {unit!r}")
+            if incident.id in self.calls:
+                raise InputError(f"incident {incident.id!r} is already waiting in the queue")
 
     def _locate(self, incident: Incident) -> tuple[int, int]:
         """The incident's road node and home station, checked to be reachable."""
@@ -179,78 +223,50 @@ class Dispatcher:
             )
         return target, home
 
-    def _assign(self, incident: Incident, target: int, home: int) -> Decision:
-        u, weighed = self.selector.choose(incident.priority, target, home, self.now)
-        if u is None:
-            return self.explainer.queued(incident, home, target, self.now)
-        return self._send(incident, target, home, u, weighed)
-
-    def _send(self, incident: Incident, target: int, home: int, u: int, weighed: Weighed) -> Decision:
-        board = self.board
-        start_xy = np.array(board.position(u, self.now))
-        leg = board.leg_to(u, target, self.now, float(weighed[-1][1][u]))
-        preempted = None
-        call = board.calls[u]
-        if board.status[u] == DISPATCHED and call is not None:
-            preempted = call.id
-            self.calls.push(call, board.targets[u], board.homes[u])
-        decision = self.explainer.sent(incident, home, u, leg, start_xy, preempted, weighed, self.now)
-        board.send(u, leg, incident, target, home)
-        return decision
-
     # ------------------------------------------------------------------ transitions
 
-    def _advance(self, at: float) -> None:
-        if not math.isfinite(at):
-            raise InputError(f"time must be a finite number of seconds, got {at}")
+    def _time(self, at: float) -> float:
+        """The clock after an event at ``at``, which may not be before the clock."""
+        at = _seconds("time", at)
         if at < self.now - 1e-9:
             raise InputError(
                 f"time {at:,.3f} s is before the dispatcher's clock ({self.now:,.3f} s); events must come in order"
             )
-        self.now = max(self.now, at)
+        return max(self.now, at)
 
-    def _transition(self, unit_id: str, at: float, allowed: tuple[int, ...], action: str) -> int:
+    def _transition(self, unit_id: str, at: float, allowed: tuple[int, ...], action: str) -> tuple[int, float]:
+        """Unit ``unit_id``'s index and the new clock, checked before anything changes."""
         u = self._unit_named(unit_id)
         self.board.require(u, unit_id, allowed, action)
-        self._advance(at)
-        return u
+        return u, self._time(at)
 
     def arrive(self, unit_id: str, at: float) -> None:
         """Unit ``unit_id`` reached its incident at ``at``."""
-        self.board.arrive(self._transition(unit_id, at, (DISPATCHED,), "mark the arrival of"))
+        u, self.now = self._transition(unit_id, at, (DISPATCHED,), "mark the arrival of")
+        self.board.arrive(u)
 
     def clear(self, unit_id: str, at: float) -> list[Decision]:
         """Unit ``unit_id`` finished on scene at ``at`` and heads home; it may be
         sent at once to a waiting incident (the decisions made are returned)."""
-        self.board.clear(self._transition(unit_id, at, (ON_SCENE,), "clear"), self.now)
-        return self._serve_queue()
+        u, now = self._transition(unit_id, at, (ON_SCENE,), "clear")
+        self.board.clear(u, now)
+        self.now = now
+        return self.assigner.serve_queue(self.now)
 
     def return_home(self, unit_id: str, at: float) -> list[Decision]:
         """Unit ``unit_id`` is back at its station at ``at``; waiting incidents it
         can take are served (the decisions made are returned)."""
-        self.board.park(self._transition(unit_id, at, (RETURNING,), "return home"), AVAILABLE)
-        return self._serve_queue()
+        u, self.now = self._transition(unit_id, at, (RETURNING,), "return home")
+        self.board.park(u, AVAILABLE)
+        return self.assigner.serve_queue(self.now)
 
     def out_of_service(self, unit_id: str, at: float) -> None:
         """Take an available or returning unit out of service at ``at``."""
-        u = self._transition(unit_id, at, (AVAILABLE, RETURNING), "take out of service")
+        u, self.now = self._transition(unit_id, at, (AVAILABLE, RETURNING), "take out of service")
         self.board.park(u, OUT_OF_SERVICE)
 
     def back_in_service(self, unit_id: str, at: float) -> list[Decision]:
         """Put an out-of-service unit back, available at its station, at ``at``."""
-        self.board.park(self._transition(unit_id, at, (OUT_OF_SERVICE,), "put back in service"), AVAILABLE)
-        return self._serve_queue()
-
-    def _serve_queue(self) -> list[Decision]:
-        """Send free units to waiting incidents, most urgent and oldest first."""
-        decisions: list[Decision] = []
-        waiting: list[Waiting] = []
-        for entry in self.calls:
-            if (self.selector.allowed(entry.home) & self.board.free()).any():
-                decision = self._assign(entry.incident, entry.target, entry.home)
-                if decision.unit is not None:
-                    decisions.append(decision)
-                    continue
-            waiting.append(entry)
-        self.calls.replace(waiting)
-        return decisions
+        u, self.now = self._transition(unit_id, at, (OUT_OF_SERVICE,), "put back in service")
+        self.board.park(u, AVAILABLE)
+        return self.assigner.serve_queue(self.now)

@@ -1,11 +1,12 @@
 """Travel tables that make every ETA a lookup, and the legs units drive.
 
-Units leave from a few dozen posts (stations and partners) and incidents arise at a
-few hundred demand points. One forward tree per post gives the time from a unit at
-its post to any node; one reverse tree per target gives the time from any node (the
-next node of a unit on the road) to that target. Reverse trees are built on first
-use and kept for demand points and posts; a target anywhere else gets a search at
-call time, cut at the best ETA already known.
+Units leave from a few dozen posts (stations, partners and the villages of
+emergency units) and incidents arise at a few hundred demand points. One forward
+tree per post gives the time from a unit at its post to any node; one reverse
+tree per target gives the time from any node (the next node of a unit on the
+road) to that target. Reverse trees are built on first use and kept for demand
+points and posts; a target anywhere else gets a search at call time, cut at the
+best ETA already known.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..district import District
+from ..errors import InputError
 from ..network.graph import RoadNetwork, Tree
 
 __all__ = ["Leg", "TravelTables"]
@@ -58,7 +60,8 @@ class TravelTables:
     roads
         The road network.
     posts
-        Road node of each post (stations, then partners).
+        Road node of each post units leave from (stations, partners, then the
+        villages of emergency units).
     targets
         Nodes whose reverse trees are worth keeping once built (demand points and
         posts).
@@ -74,11 +77,23 @@ class TravelTables:
         self._last: tuple[int, float, Tree] | None = None  # the latest cut tree
         self._paths: dict[tuple[int, bool, int], tuple[NDArray[np.int64], NDArray[np.float64]]] = {}
 
+    @staticmethod
+    def bases(district: District) -> NDArray[np.int64]:
+        """The road nodes units of ``district`` leave from: its stations, its
+        partners, then the village of each emergency unit."""
+        villages = [district.village_index[e.village] for e in district.emergency_units]
+        return np.concatenate([district.post_nodes, district.village_nodes[villages]])
+
     @classmethod
     def for_district(cls, district: District) -> TravelTables:
-        """Tables for ``district``: its stations then partners as posts, its villages
-        as targets."""
-        return cls(district.roads, district.post_nodes, district.village_nodes)
+        """Tables for ``district``: its :meth:`bases` as posts, its villages as
+        targets."""
+        return cls(district.roads, cls.bases(district), district.village_nodes)
+
+    def require(self, district: District) -> None:
+        """Refuse tables built for another district's roads or unit bases."""
+        if self.roads is not district.roads or not np.array_equal(self.posts, self.bases(district)):
+            raise InputError("the travel tables were built for another district's roads or unit bases")
 
     def warm(self, nodes: ArrayLike) -> None:
         """Build the reverse trees of ``nodes`` now (one batched search), so that

@@ -4,8 +4,8 @@ anywhere.
 A unit's cycle is available -> dispatched (en route) -> on scene -> returning ->
 available, plus out of service. Available and returning units can be sent; a
 returning unit leaves from where it is on its way home (it drives on to the next
-road node, then takes the fastest way). A unit at its post needs ``turnout``
-seconds to leave.
+road node, then takes the fastest way). A unit at its base (its station or
+partner, or an emergency unit's village) needs its ``turnout`` seconds to leave.
 """
 
 from __future__ import annotations
@@ -50,32 +50,32 @@ class StatusBoard:
 
     Parameters
     ----------
-    unit_post
-        Each unit's post (an index into ``tables.posts``).
+    unit_base
+        Where each unit leaves from (an index into ``tables.posts``).
     tables
-        Travel tables of the district's roads and posts.
+        Travel tables of the district's roads and bases.
     turnout
-        Seconds a unit at its post needs to leave.
+        Seconds each unit at its base needs to leave.
     """
 
-    def __init__(self, unit_post: NDArray[np.int64], tables: TravelTables, turnout: float) -> None:
-        self.unit_post = unit_post
+    def __init__(self, unit_base: NDArray[np.int64], tables: TravelTables, turnout: NDArray[np.float64]) -> None:
+        self.unit_base = unit_base
         self.tables = tables
         self.turnout = turnout
-        self.status = np.full(len(unit_post), AVAILABLE, dtype=np.int8)
-        self.nodes = [int(tables.posts[p]) for p in unit_post.tolist()]
-        self.legs: list[Leg | None] = [None] * len(unit_post)
-        self.calls: list[Incident | None] = [None] * len(unit_post)
-        self.targets = [-1] * len(unit_post)
-        self.homes = [-1] * len(unit_post)
+        self.status = np.full(len(unit_base), AVAILABLE, dtype=np.int8)
+        self.nodes = [int(tables.posts[p]) for p in unit_base.tolist()]
+        self.legs: list[Leg | None] = [None] * len(unit_base)
+        self.calls: list[Incident | None] = [None] * len(unit_base)
+        self.targets = [-1] * len(unit_base)
+        self.homes = [-1] * len(unit_base)
 
     def free(self) -> NDArray[np.bool_]:
         """Units that may be sent: available or returning."""
         return np.asarray((self.status == AVAILABLE) | (self.status == RETURNING))
 
     def home_node(self, u: int) -> int:
-        """The road node of unit ``u``'s post."""
-        return int(self.tables.posts[self.unit_post[u]])
+        """The road node of unit ``u``'s base."""
+        return int(self.tables.posts[self.unit_base[u]])
 
     def node(self, u: int, now: float) -> int:
         """The node unit ``u`` is at, or drives to next."""
@@ -89,12 +89,12 @@ class StatusBoard:
         point = xy[self.nodes[u]] if leg is None else leg.point(now, xy)
         return float(point[0]), float(point[1])
 
-    def snapshot(self, u: int, name: str, post_ids: tuple[str, ...], now: float) -> UnitState:
-        """Unit ``u`` (called ``name``) at ``now``."""
+    def snapshot(self, u: int, name: str, post: str, now: float) -> UnitState:
+        """Unit ``u`` (called ``name``, of post ``post``) at ``now``."""
         leg, call = self.legs[u], self.calls[u]
         return UnitState(
             unit=name,
-            post=post_ids[self.unit_post[u]],
+            post=post,
             status=STATUSES[self.status[u]],
             node=self.node(u, now),
             incident=call.id if call is not None else None,
@@ -111,12 +111,18 @@ class StatusBoard:
 
     # ------------------------------------------------------------------ ETAs
 
-    def etas(self, target: int, allowed: NDArray[np.bool_], now: float) -> NDArray[np.float64]:
+    def etas(
+        self, target: int, allowed: NDArray[np.bool_], now: float, *, complete: bool = False
+    ) -> NDArray[np.float64]:
         """ETA (seconds from ``now``) of each allowed unit to ``target`` (``inf`` for
-        the rest)."""
+        the rest).
+
+        Only the nearest unit's ETA is sure to be exact: units on the road that
+        cannot beat the best bound may be left at ``inf``, unless ``complete``.
+        """
         eta = np.full(len(self.status), np.inf)
         idle = allowed & (self.status == AVAILABLE)
-        eta[idle] = self.turnout + self.tables.post_times[self.unit_post[idle], target]
+        eta[idle] = self.turnout[idle] + self.tables.post_times[self.unit_base[idle], target]
         on_road = np.flatnonzero(allowed & (self.status != AVAILABLE))
         if not len(on_road):
             return eta
@@ -125,9 +131,10 @@ class StatusBoard:
         # its ETA: the search from the target need go no farther than the best bound.
         returning = self.status[on_road] == RETURNING
         left = np.array([leg.end - now for leg in legs if leg is not None])
-        posts = self.unit_post[on_road[returning]]
+        posts = self.unit_base[on_road[returning]]
         via_home = np.maximum(left[returning], 0.0) + self.tables.post_times[posts, target]
-        tree = self.tables.towards(target, limit=float(min(eta.min(), via_home.min(initial=math.inf))))
+        bound = math.inf if complete else float(min(eta.min(), via_home.min(initial=math.inf)))
+        tree = self.tables.towards(target, limit=bound)
         for u, leg in zip(on_road.tolist(), legs):
             assert leg is not None
             k, remaining = leg.next_stop(now)
@@ -138,7 +145,7 @@ class StatusBoard:
         """The drive of free or dispatched unit ``u`` to ``target`` from ``now``
         (``eta`` is its ETA, which bounds the search)."""
         if self.status[u] == AVAILABLE:
-            return self.tables.from_post_leg(int(self.unit_post[u]), target, now + self.turnout)
+            return self.tables.from_post_leg(int(self.unit_base[u]), target, now + self.turnout[u])
         leg = self.legs[u]
         assert leg is not None
         k, remaining = leg.next_stop(now)

@@ -187,7 +187,7 @@ def _read_file(path: Path, layer: str | None) -> tuple[list[dict[str, Any]], str
         import pyogrio.raw
     except ImportError as error:
         raise ImportError(
-            f"reading {path.suffix} layers needs pyogrio: pip install pyogrio (it comes with 'central-dispatch[osm]')"
+            f"reading {path.suffix} layers needs pyogrio: pip install 'central-dispatch[files]'"
         ) from error
     try:
         meta, _, geometry, values = pyogrio.raw.read(path, layer=layer)

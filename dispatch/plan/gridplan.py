@@ -12,6 +12,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from ..model import EmergencyUnit
 from ..texttable import Table
 from .cells import Cells
 from .contiguity import Link
@@ -157,6 +158,19 @@ class GridPlan(SolverResult):
         for p, c in sorted(zip(point.tolist(), cell.tolist())):
             found.setdefault(names[p], self.labels[self.cells.ids[c]])
         return found
+
+    def emergency_units(self, points: Mapping[str, tuple[float, float]]) -> tuple[EmergencyUnit, ...]:
+        """A minimal emergency unit for each police grid that holds one of the
+        named points (villages, in the cells' CRS), based at the one nearest its
+        centre cell: ``district.replace(emergency_units=plan.emergency_units({v.id:
+        v.location for v in district.villages}))``."""
+        inside = self.area_of(points)
+        centres = {g.id: self.cells.anchors[self.cells.index[g.centre]] for g in self.grids}
+        nearest: dict[str, tuple[float, str]] = {}
+        for village, grid in sorted(inside.items()):
+            far = float(np.hypot(*(np.asarray(points[village]) - centres[grid])))
+            nearest[grid] = min(nearest.get(grid, (math.inf, "")), (far, village))
+        return tuple(EmergencyUnit(id=f"{g.id}-unit", village=nearest[g.id][1]) for g in self.grids if g.id in nearest)
 
     def spread(self) -> Spread:
         """Workload spread and compactness of the grids."""

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -22,9 +23,10 @@ from scipy.sparse import coo_matrix, csr_matrix
 
 from ..errors import SolverError
 from ..model import Frozen
+from ..progress import OnProgress, Progress
 from .result import GAP_TOLERANCE, relative_gap
 
-__all__ = ["Mip", "MipBuilder", "MipResult", "SolveParams", "integer_scale", "solve_mip"]
+__all__ = ["Budget", "Mip", "MipBuilder", "MipResult", "SolveParams", "Watch", "integer_scale", "solve_mip"]
 
 logger = logging.getLogger("dispatch")
 
@@ -47,18 +49,71 @@ class SolveParams(Frozen):
         ``"cp-sat"`` or ``"highs"``; ``None`` takes the formulation's default
         (the faster one in ``benchmarks/bench_cluster.py``).
     time_limit
-        Seconds before the solver stops with its best solution.
+        Seconds before the solver stops with its best solution (at most
+        1,000,000).
     relative_gap
         Stop once the solution is proven within this relative gap of optimal;
         ``0`` proves optimality.
     seed
-        The solver's random seed: same model and seed, same solution.
+        The solver's random seed: same model and seed, same solution (below
+        ``2**31``, as the solvers take 32-bit seeds).
     """
 
     solver: Solver | None = None
-    time_limit: float = Field(60.0, gt=0)
+    time_limit: float = Field(60.0, gt=0, le=1_000_000, allow_inf_nan=False)
     relative_gap: float = Field(0.0, ge=0, lt=1)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, lt=2**31)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The time limit of one call, counted from its start: building the model,
+    heuristics and bounds spend it as well as the solver."""
+
+    limit: float
+    start: float = field(default_factory=time.perf_counter)
+
+    @property
+    def deadline(self) -> float:
+        """``time.perf_counter()`` at which the limit runs out."""
+        return self.start + self.limit
+
+    def left(self) -> float:
+        """Seconds left (``0`` once spent)."""
+        return max(0.0, self.deadline - time.perf_counter())
+
+    def elapsed(self) -> float:
+        """Seconds since the start."""
+        return time.perf_counter() - self.start
+
+
+@dataclass
+class Watch:
+    """Tells ``on_progress`` the best objective and bound of a long solve as they
+    improve. Values are in the caller's units: ``sign = -1`` shows a maximised
+    objective that the model minimises as its negative."""
+
+    task: str
+    on_progress: OnProgress | None
+    budget: Budget
+    sign: float = 1.0
+    objective: float = math.inf
+    bound: float = -math.inf
+
+    def improve(self, objective: float = math.inf, bound: float = -math.inf) -> None:
+        """Record a solution of ``objective`` and a lower ``bound`` (model units)."""
+        better = objective < self.objective - 1e-9 * max(1.0, abs(objective))
+        higher = bound > self.bound + 1e-9 * max(1.0, abs(bound)) and math.isfinite(bound)
+        self.objective, self.bound = min(self.objective, objective), max(self.bound, bound)
+        if self.on_progress is None or not (better or higher):
+            return
+        detail = (
+            f"best {self.sign * self.objective:,.6g}, bound {self.sign * self.bound:,.6g}, "
+            f"gap {relative_gap(self.objective, self.bound):.2%}"
+        )
+        elapsed = self.budget.elapsed()
+        total = max(1, math.ceil(self.budget.limit))
+        self.on_progress(Progress(self.task, min(total, int(elapsed)), total, elapsed, detail))
 
 
 @dataclass(frozen=True)
@@ -169,28 +224,42 @@ def solve_mip(
     solver: Solver,
     options: SolveParams,
     *,
-    presolve: bool = True,
+    budget: Budget | None = None,
     hint: NDArray[np.float64] | None = None,
+    watch: Watch | None = None,
+    presolve: bool = True,
 ) -> MipResult:
-    """Solve ``mip`` with ``solver`` under ``options``.
+    """Solve ``mip`` with ``solver`` within what is left of ``budget`` (a fresh
+    one of ``options.time_limit`` by default).
 
-    ``presolve`` switches CP-SAT's presolve (HiGHS always presolves). ``hint`` is
-    a feasible solution to start from (ignored if it is not feasible): CP-SAT
-    starts its search there, HiGHS takes its objective as a cutoff; the result is
-    never worse than the hint.
+    ``hint`` is a feasible solution to start from (ignored if it breaks the
+    model's bounds or rows): it is returned (as
+    ``"feasible"``, with the solver's bound) when the solver finds nothing better
+    in time. ``watch`` hears of each better solution and bound. ``presolve``
+    switches CP-SAT's presolve (HiGHS always presolves).
     """
+    budget = budget or Budget(options.time_limit)
     start = time.perf_counter()
     if hint is not None and not _feasible(mip, hint):
         logger.debug("ignoring a hint that breaks the model's bounds or rows")
         hint = None
-    if solver == "cp-sat":
-        status, values, objective, bound = _solve_cp_sat(mip, options, presolve, hint)
+    left = budget.left()
+    if left <= 0:
+        status: MipStatus = "unknown"
+        values, objective, bound = None, math.inf, -math.inf
+    elif solver == "cp-sat":
+        status, values, objective, bound = _solve_cp_sat(mip, options, budget, presolve, hint, watch)
     else:
-        status, values, objective, bound = _solve_highs(mip, options, hint)
-    if hint is not None:
-        status, values, objective, bound = _with_hint(mip, hint, options, status, values, objective, bound)
+        status, values, objective, bound = _solve_highs(mip, options, budget, hint, watch)
+    if hint is not None and status != "infeasible":
+        hinted = float(mip.cost @ hint) + mip.offset
+        if values is None or hinted < objective - 1e-9 * max(1.0, abs(hinted)):
+            status, values, objective = "feasible", hint, hinted
+            bound = min(bound, objective)
     if status == "optimal" and relative_gap(objective, bound) > GAP_TOLERANCE:
         status = "feasible"  # a solver that stops within its own gap tolerance
+    if watch is not None:
+        watch.improve(objective, bound)
     result = MipResult(status, values, objective, bound, time.perf_counter() - start, solver)
     logger.debug(
         "%s: %s, objective %.6g, bound %.6g, %.3f s, %d variables, %d rows",
@@ -219,27 +288,6 @@ def _feasible(mip: Mip, values: NDArray[np.float64]) -> bool:
     )
 
 
-def _with_hint(
-    mip: Mip,
-    hint: NDArray[np.float64],
-    options: SolveParams,
-    status: MipStatus,
-    values: NDArray[np.float64] | None,
-    objective: float,
-    bound: float,
-) -> tuple[MipStatus, NDArray[np.float64] | None, float, float]:
-    """The solver's outcome, or the hint where the solver found nothing better
-    (a HiGHS run cut off at the hint's objective reports no solution). Nothing
-    beating the cutoff makes the hint optimal within the requested gap."""
-    hinted = float(mip.cost @ hint) + mip.offset
-    if values is not None and objective <= hinted:
-        return status, values, objective, bound
-    if status == "infeasible":
-        proven = hinted - options.relative_gap * abs(hinted)
-        return ("optimal" if options.relative_gap == 0 else "feasible"), hint.copy(), hinted, proven
-    return "feasible", hint.copy(), hinted, min(bound, hinted)
-
-
 def _integer_scales(values: NDArray[np.float64], groups: NDArray[np.int64], n_groups: int) -> NDArray[np.float64]:
     """For each group of ``values``, the smallest power of ten that makes them
     integral, or the largest one that keeps them under the coefficient limit."""
@@ -263,7 +311,12 @@ def integer_scale(values: NDArray[np.float64]) -> float:
 
 
 def _solve_cp_sat(
-    mip: Mip, options: SolveParams, presolve: bool, hint: NDArray[np.float64] | None
+    mip: Mip,
+    options: SolveParams,
+    budget: Budget,
+    presolve: bool,
+    hint: NDArray[np.float64] | None,
+    watch: Watch | None,
 ) -> tuple[MipStatus, NDArray[np.float64] | None, float, float]:
     from ortools.sat.python import cp_model
 
@@ -306,28 +359,31 @@ def _solve_cp_sat(
     parameters.num_workers = 1
     parameters.linearization_level = 2
     parameters.cp_model_presolve = presolve
-    parameters.max_time_in_seconds = options.time_limit
+    parameters.max_time_in_seconds = max(budget.left(), 1e-3)  # what the model's translation left
     parameters.random_seed = options.seed
     parameters.relative_gap_limit = options.relative_gap
-    code = solver.solve(model)
+    callback = None
+    if watch is not None:
+        solver.best_bound_callback = lambda bound: watch.improve(bound=bound / objective_scale + mip.offset)
+        callback = _cp_sat_callback(watch, objective_scale, mip.offset)
+    code = solver.solve(model, callback)
     if code == cp_model.MODEL_INVALID:
         raise SolverError(f"CP-SAT rejected the model: {model.validate()}")
     if code == cp_model.INFEASIBLE:
         return "infeasible", None, math.inf, math.inf
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return "unknown", None, math.inf, solver.best_objective_bound / objective_scale + mip.offset
+    bound = solver.best_objective_bound / objective_scale + mip.offset
     values = np.array([solver.value(v) for v in x], dtype=np.float64)
     objective = float(mip.cost @ values) + mip.offset
-    bound = solver.best_objective_bound / objective_scale + mip.offset
     return ("optimal" if code == cp_model.OPTIMAL else "feasible"), values, objective, min(bound, objective)
 
 
 def _solve_highs(
-    mip: Mip, options: SolveParams, hint: NDArray[np.float64] | None
+    mip: Mip, options: SolveParams, budget: Budget, hint: NDArray[np.float64] | None, watch: Watch | None
 ) -> tuple[MipStatus, NDArray[np.float64] | None, float, float]:
     from ortools.math_opt import model_pb2
     from ortools.math_opt.python import mathopt
-    from ortools.math_opt.solvers import highs_pb2
 
     proto = model_pb2.ModelProto()
     n = mip.n_variables
@@ -346,21 +402,29 @@ def _solve_highs(
     proto.linear_constraint_matrix.row_ids.extend(matrix.row.tolist())
     proto.linear_constraint_matrix.column_ids.extend(matrix.col.tolist())
     proto.linear_constraint_matrix.coefficients.extend(matrix.data.tolist())
-    # No threads= for HiGHS: it rejects the option (or-tools#4606). MathOpt passes
-    # HiGHS no starting solution, so a hint becomes HiGHS's objective cutoff.
-    cutoff = {} if hint is None else {"objective_bound": float(mip.cost @ hint) + mip.offset}
+    model = mathopt.Model.from_model_proto(proto)
+    model_parameters = None
+    if hint is not None:
+        variables = list(model.variables())
+        hinted = dict(zip(variables, hint.tolist()))
+        model_parameters = mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(variable_values=hinted)])
+    # No threads= for HiGHS: it rejects the option (or-tools#4606).
     parameters = mathopt.SolveParameters(
-        time_limit=timedelta(seconds=options.time_limit),
+        time_limit=timedelta(seconds=max(budget.left(), 1e-3)),  # what the model's translation left
         random_seed=options.seed,
         relative_gap_tolerance=options.relative_gap,
         absolute_gap_tolerance=0.0,
-        highs=highs_pb2.HighsOptionsProto(double_options=cutoff),
     )
+    messages = None if watch is None else _HighsWatch(watch).lines
     try:
-        result = mathopt.solve(mathopt.Model.from_model_proto(proto), mathopt.SolverType.HIGHS, params=parameters)
+        result = mathopt.solve(
+            model, mathopt.SolverType.HIGHS, params=parameters, model_params=model_parameters, msg_cb=messages
+        )
     except Exception as error:  # MathOpt raises several kinds on solver failure
         raise SolverError(f"HiGHS failed: {error}") from error
     reason = result.termination.reason
+    if reason == mathopt.TerminationReason.UNBOUNDED:
+        raise SolverError("HiGHS found the model unbounded")
     if reason in (mathopt.TerminationReason.INFEASIBLE, mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED):
         return "infeasible", None, math.inf, math.inf
     bound = float(result.best_objective_bound())
@@ -373,3 +437,41 @@ def _solve_highs(
     objective = float(mip.cost @ values) + mip.offset
     status: MipStatus = "optimal" if reason == mathopt.TerminationReason.OPTIMAL else "feasible"
     return status, values, objective, min(bound, objective)
+
+
+def _cp_sat_callback(watch: Watch, scale: float, offset: float) -> Any:
+    """A CP-SAT solution callback passing each solution's objective to ``watch``."""
+    from ortools.sat.python import cp_model
+
+    class Callback(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            watch.improve(self.objective_value / scale + offset, self.best_objective_bound / scale + offset)
+
+    return Callback()
+
+
+_HIGHS_ROW = re.compile(r"^\s*\S?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)")
+
+
+@dataclass
+class _HighsWatch:
+    """Reads HiGHS's branch-and-bound log lines for the best bound and solution."""
+
+    watch: Watch
+
+    def lines(self, lines: list[str]) -> None:
+        """MathOpt's message callback: a batch of log lines."""
+        for line in lines:
+            found = _HIGHS_ROW.match(line)
+            if found:
+                bound, best = (_number(text, default) for text, default in zip(found.groups(), (-math.inf, math.inf)))
+                self.watch.improve(best, bound)
+
+
+def _number(text: str, default: float) -> float:
+    """``text`` as a number ("inf" included), or ``default``."""
+    try:
+        value = float(text)
+    except ValueError:
+        return default
+    return value if not math.isnan(value) else default

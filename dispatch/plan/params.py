@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -12,7 +12,14 @@ from typing_extensions import Self
 from ..model import Frozen, Station
 from .mip import SolveParams
 
-__all__ = ["BalanceParams", "BorderParams", "ClusterParams", "ScoreParams", "StrengthParams"]
+__all__ = ["MAX_WEIGHT", "BalanceParams", "BorderParams", "ClusterParams", "ScoreParams", "StrengthParams"]
+
+MAX_WEIGHT = 1e6
+"""Largest weight or tolerance the plan settings take: beyond it the solver's
+coefficients lose their meaning (or overflow)."""
+
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False)]
+"""A finite weight in ``[0, MAX_WEIGHT]``."""
 
 
 class ScoreParams(Frozen):
@@ -21,10 +28,11 @@ class ScoreParams(Frozen):
     ``score = sum(weight[k] * indicator[k] / mean(indicator[k]))`` over the
     district's stations, so 1.0 is an average station. Indicators are read by name
     from :class:`~dispatch.model.Indicators` (extra ones included); an indicator
-    that is zero everywhere adds nothing.
+    that is zero everywhere adds nothing. Weights are finite, in
+    ``[0, MAX_WEIGHT]``.
     """
 
-    weights: dict[str, float] = Field(
+    weights: dict[str, Weight] = Field(
         default_factory=lambda: {"population": 0.3, "incidents_per_year": 0.3, "disputes": 0.2, "cases": 0.2}
     )
 
@@ -41,8 +49,8 @@ class ScoreParams(Frozen):
 class StrengthParams(Frozen):
     """Station strength: ``officers * officers_weight + units * units_weight``."""
 
-    officers: float = Field(1.0, ge=0)
-    units: float = Field(2.0, ge=0)
+    officers: Weight = 1.0
+    units: Weight = 2.0
 
 
 class BalanceParams(Frozen):
@@ -61,8 +69,8 @@ class BalanceParams(Frozen):
     """
 
     mode: Literal["none", "tolerance", "weighted", "minmax"] = "none"
-    tolerance: float = Field(0.5, ge=0)
-    weight: float = Field(600.0, ge=0)
+    tolerance: Weight = 0.5
+    weight: Weight = 600.0
 
 
 class BorderParams(Frozen):
@@ -74,7 +82,7 @@ class BorderParams(Frozen):
     bases of a central (never centrals); they keep their partners either way.
     """
 
-    distance: float = Field(2_000.0, ge=0)
+    distance: float = Field(2_000.0, ge=0, allow_inf_nan=False)
     touching: bool = False
     join: bool = False
 

@@ -5,26 +5,20 @@ cell's id), ``name`` (the centre cell's ``name``, when the cells have one), ``ce
 (how many), ``workload``, ``population`` and ``officer`` (the ``officer`` of the
 centre cell, when the cells have one, for the planner to confirm): names a
 shapefile keeps whole (at most ten characters). GeoJSON needs
-nothing more; GeoPackage and shapefile need pyogrio. Shapefiles are written in
+nothing more; GeoPackage and shapefile need pyogrio (the ``files`` extra). Shapefiles are written in
 UTF-8 with a ``.cpg`` file saying so. Writes are atomic: a failed write leaves
 nothing behind.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-import shapely
 
 from ..errors import InputError
 from ..io.geojson import write_features
 from ..plan.gridplan import GridPlan
+from .export import Layer, _staged, _write_ogr
 
 __all__ = ["grid_features", "write_grids"]
 
@@ -82,39 +76,8 @@ def write_grids(plan: GridPlan, path: str | Path) -> Path:
     if driver == "GeoJSON":
         write_features(path, features, plan.cells.crs)
         return path
-    try:
-        import pyogrio.raw
-    except ImportError as error:
-        raise ImportError(
-            f"writing {path.suffix} files needs pyogrio: pip install pyogrio (it comes with 'central-dispatch[osm]')"
-        ) from error
-    names = list(features[0][0]) if features else []
-    fields = [np.array([f[0][name] for f in features]) for name in names]
-    polygons = shapely.multipolygons(shapely.get_parts([f[1] for f in features]), indices=_owners(features))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.stem}."))
-    try:
-        target = staging / path.name
-        with warnings.catch_warnings():  # cells in local metres have no CRS to record
-            warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
-            pyogrio.raw.write(
-                target,
-                shapely.to_wkb(polygons),
-                field_data=fields,
-                fields=names,
-                geometry_type="MultiPolygon",
-                crs=plan.cells.crs,
-                driver=driver,
-                encoding="UTF-8" if driver == "ESRI Shapefile" else None,
-            )
-        for written in sorted(staging.iterdir()):
-            os.replace(written, path.parent / written.name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    columns = list(features[0][0]) if features else []
+    layer: Layer = (columns, [tuple(f[0].values()) for f in features], [f[1] for f in features])
+    with _staged(path) as staged:
+        _write_ogr(staged, path.stem, layer, plan.cells.crs, driver)
     return path
-
-
-def _owners(features: list[tuple[dict[str, Any], Any]]) -> np.ndarray[Any, Any]:
-    """The feature each polygon part belongs to."""
-    counts = [len(shapely.get_parts(f[1])) for f in features]
-    return np.repeat(np.arange(len(features)), counts)

@@ -6,18 +6,21 @@ Needs matplotlib (the ``plot`` extra); the core never imports this module.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
 from ..plan.gridplan import GridPlan
-from .plot import _pyplot
+from .export import _staged
+from .i18n import Language, term
+from .plot import _pyplot, _styled, figure_png
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["grid_colours", "grid_map"]
+__all__ = ["grid_colours", "grid_map", "write_grid_map"]
 
 PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd")
 """Fill colours; touching grids never share one (when ten suffice)."""
@@ -56,11 +59,13 @@ def _outline(ax: Any, shape: Any, **style: Any) -> None:
         ax.plot(*polygon.exterior.xy, **style)
 
 
-def grid_map(plan: GridPlan, *, title: str | None = None, label: str = "grid") -> Figure:
+@_styled
+def grid_map(plan: GridPlan, *, title: str | None = None, label: str = "grid", language: Language = "en") -> Figure:
     """Cells filled by grid, grid borders, nests outlined, centre cells marked.
 
     ``label`` writes each grid's id (``"grid"``), its centre cell's name
-    (``"name"``, when the cells have names) or nothing (``""``).
+    (``"name"``, when the cells have names) or nothing (``""``); the legend and
+    default title are in ``language``.
 
     Examples
     --------
@@ -89,7 +94,7 @@ def grid_map(plan: GridPlan, *, title: str | None = None, label: str = "grid") -
         area = shapely.union_all([polygons[g.id] for g in plan.grids if g.nest == nest])
         _outline(ax, area, color="black", lw=1.8, zorder=3)
     centres = np.array([cells.anchors[cells.index[g.centre]] for g in plan.grids])
-    ax.scatter(centres[:, 0], centres[:, 1], s=12, c="#b03a2e", zorder=4, label="centre cell")
+    ax.scatter(centres[:, 0], centres[:, 1], s=12, c="#b03a2e", zorder=4, label=term("centre cell", language))
     names = cells.columns.get("name")
     for grid, xy in zip(plan.grids, centres):
         text = grid.id if label == "grid" else ""
@@ -99,6 +104,31 @@ def grid_map(plan: GridPlan, *, title: str | None = None, label: str = "grid") -
             ax.annotate(text, xy, xytext=(3, 3), textcoords="offset points", fontsize=6, zorder=5)
     ax.set_aspect("equal")
     ax.autoscale()
-    ax.set_title(title or f"{len(plan.grids)} police grids over {len(cells):,} cells")
+    default = (
+        f"{len(cells):,} 个网格划为 {len(plan.grids)} 个警格"
+        if language == "zh"
+        else f"{len(plan.grids)} police grids over {len(cells):,} cells"
+    )
+    ax.set_title(title or default)
     ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
     return fig
+
+
+def write_grid_map(plan: GridPlan, path: str | Path, *, title: str | None = None, language: Language = "en") -> Path:
+    """Draw :func:`grid_map` to a PNG file at ``path``, whole or not at all.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from shapely.geometry import box
+    >>> from dispatch.plan import police_grids
+    >>> row = [{"id": f"c{k}", "geometry": box(1e3 * k, 0, 1e3 * (k + 1), 1e3), "calls": 1} for k in range(4)]
+    >>> path = write_grid_map(police_grids(row, n_grids=2), tempfile.mkdtemp() + "/警格.png", language="zh")
+    >>> path.read_bytes()[:4]
+    b'\\x89PNG'
+    """
+    path = Path(path)
+    image = figure_png(grid_map(plan, title=title, language=language), language, dpi=150)
+    with _staged(path) as staged:
+        staged.write_bytes(image)
+    return path

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from dispatch import District, InputError, Village
-from dispatch.evaluate.demand import SECONDS_PER_YEAR, DemandParams, ServiceParams, read_incidents
+from dispatch.evaluate.demand import SECONDS_PER_YEAR, DemandParams, ServiceParams
+from dispatch.evaluate.history import read_incidents
 
 YEAR = SECONDS_PER_YEAR
 
@@ -73,12 +74,12 @@ def test_iso_times_count_from_the_first_call_and_missing_service_is_drawn(tiny: 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("time,village\n10,atlantis\n", "line 2: village 'atlantis' is not in district"),  # unknown village
-        ("time,village\nsoon,yantang\n", "line 2: time 'soon' is neither seconds"),  # malformed time
-        ("time,village\n-5,yantang\n", "line 2: time '-5'"),  # negative time
-        ("time,village,priority\n5,yantang,urgent\n", "line 2: priority 'urgent'"),  # bad priority
-        ("time,village,service_time\n5,yantang,-1\n", "line 2: service_time '-1'"),  # negative service
-        ("when,village\n5,yantang\n", r"lacks the column\(s\) \['time'\]"),  # missing column
+        ("time,village\n10,atlantis\n", "row 2: names no village of the district"),  # unknown village
+        ("time,village\nsoon,yantang\n", "row 2, column 'time': 'soon' is not a time"),  # malformed time
+        ("time,village\n-5,yantang\n", "row 2, column 'time': '-5' is not a time"),  # negative time
+        ("time,village,priority\n5,yantang,urgent\n", "row 2, column 'priority': 'urgent'"),  # bad priority
+        ("time,village,service_time\n5,yantang,-1\n", "row 2, column 'service_time': '-1'"),  # negative service
+        ("when,village\n5,yantang\n", "unknown column 'when'"),  # an unknown column instead of time
     ],
 )
 def test_bad_incident_files_are_named(tiny: District, tmp_path: Path, text: str, message: str) -> None:

@@ -18,7 +18,7 @@ from dispatch import (
     Village,
     cluster,
 )
-from dispatch.evaluate.demand import SECONDS_PER_YEAR, DemandParams, ServiceParams
+from dispatch.evaluate.demand import SECONDS_PER_YEAR, DemandParams, IncidentStream, ServiceParams
 from dispatch.evaluate.queueing import district_hypercube
 from dispatch.evaluate.simulation import SimulationParams, compare, simulate
 from dispatch.network.convert import from_edges
@@ -85,9 +85,10 @@ def test_a_scenario_may_give_the_horizon_in_days() -> None:
     assert SimulationParams(horizon_days=30).horizon == MONTH  # type: ignore[call-arg]
 
 
-def small_district(n_units: int) -> District:
+def small_district(n_units: int, *, service: float = SERVICE) -> District:
     """A 5 x 5 grid of roads with tiny travel times, a unit at each of
-    ``n_units`` stations and twelve villages."""
+    ``n_units`` stations and twelve villages, calls enough to keep half the units
+    busy with ``service`` seconds a call."""
     positions = {(i, j): (100.0 * i, 100.0 * j) for i, j in itertools.product(range(5), range(5))}
     rng = np.random.default_rng(n_units)
     edges = []
@@ -103,7 +104,7 @@ def small_district(n_units: int) -> District:
     units = [Unit(id=f"s{k}-1", station=f"s{k}") for k in range(n_units)]
     rates = rng.uniform(0.5, 1.5, 12)
     offered = 0.5 * n_units  # half of the units busy on average
-    rates *= offered / SERVICE * SECONDS_PER_YEAR / rates.sum()
+    rates *= offered / service * SECONDS_PER_YEAR / rates.sum()
     villages = [
         Village(id=f"v{k}", location=positions[cells[c]], incident_rate=float(r))
         for k, (c, r) in enumerate(zip(chosen[n_units:], rates))
@@ -142,3 +143,41 @@ def test_simulation_agrees_with_the_exact_hypercube(n_units: int, queue: str) ->
     assert share.low <= model.p_all_busy <= share.high
     if queue == "loss":
         assert metrics["mean_travel"].low <= model.mean_travel <= metrics["mean_travel"].high
+
+
+@pytest.mark.parametrize(("queue", "lost"), [("loss", True), ("infinite", False)])
+def test_a_call_a_preempted_unit_drops_is_lost_in_a_loss_system(tiny: District, queue: str, lost: bool) -> None:
+    """A routine call from Zhuoshui town, then an urgent one from Yantang that
+    diverts Zhuoshui's only unit (Zhuoshui's own units only, preemption on). In a
+    loss system the routine call is lost, never served later; with a queue it
+    waits and is served once the unit is done."""
+    calls = IncidentStream(
+        village_ids=tiny.village_ids,
+        time=np.array([0.0, 30.0]),
+        village=np.array([tiny.village_ids.index("zhuoshui-town"), tiny.village_ids.index("yantang")]),
+        priority=np.array([3, 1]),
+        service=np.array([600.0, 600.0]),
+    )
+    params = SimulationParams(horizon=86_400.0, preemption=True, queue=queue)  # type: ignore[arg-type]
+    run = simulate(tiny, None, OwnStation(), params=params, incidents=calls).runs[0]
+    assert run.preempted == 1
+    assert run.lost.tolist() == [lost, False]
+    assert (run.unit[0] >= 0) is not lost and run.unit[1] == tiny.unit_index["zhuoshui-1"]
+    if lost:
+        assert np.isnan(run.dispatch[0]) and run.reason[0] == ""
+    else:  # served once the urgent call is done: after its arrival and 600 s on scene
+        assert run.dispatch[0] == run.clear[1]
+
+
+def test_calls_never_answered_count_against_every_share_and_are_warned(tiny: District) -> None:
+    from dispatch.evaluate.simulation import UnansweredCallsWarning
+
+    no_units = tiny.replace(units=[u for u in tiny.units if u.station != "shuishi"])  # shuishi has no unit
+    with pytest.warns(UnansweredCallsWarning, match=r"never answered \(calls of 'shuishi'\)"):
+        result = simulate(no_units, None, OwnStation(), params=SimulationParams(horizon=30 * 86_400.0, seed=1))
+    run = result.runs[0]
+    metrics = run.metrics()
+    assert metrics["unanswered"] == pytest.approx(run.unanswered.mean()) and metrics["unanswered"] > 0.1
+    assert metrics["lost"] == 0.0  # not lost, and not silently left out:
+    assert metrics["within_1800"] <= 1 - metrics["unanswered"] and metrics["p95"] == float("inf")
+    assert np.isinf(run.response[run.unanswered]).all()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ def test_the_example_scenario_and_sweep_load() -> None:
     scenario = load_scenario(EXAMPLES / "demo.yaml")
     assert scenario.plan.max_bases == 2 and scenario.policy.name == "cluster_first"
     sweep = load_sweep(EXAMPLES / "sweep.yaml")
-    assert len(sweep.scenarios()) == 6
+    assert sweep.size == len(list(sweep.scenarios())) == 6
 
 
 def test_json_and_yaml_give_the_same_scenario(tmp_path: Path) -> None:
@@ -105,4 +107,83 @@ def test_a_sweep_whose_grid_breaks_a_scenario_is_refused(tmp_path: Path) -> None
     path.write_text("grid: {plan.max_bases: [1, -2]}\n")
     with pytest.raises(InputError, match=r"plan.max_bases"):
         load_sweep(path)
-    assert Sweep().scenarios()[0][0] == {}
+    assert next(Sweep().scenarios())[0] == {}
+
+
+def test_district_files_are_read_once_for_all_the_scenarios_of_a_sweep(
+    tiny: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dispatch.io import write_district
+
+    write_district(tiny, tmp_path / "d")  # type: ignore[arg-type]
+    settled = time.time() - 60
+    for path in (tmp_path / "d").iterdir():
+        os.utime(path, (settled, settled))
+    opened: list[str] = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda path, *args: opened.append(str(path)) or real_open(path, *args))
+    sweep = Sweep(
+        base=Scenario(district={"source": "folder", "path": tmp_path / "d"}), grid={"simulation.seed": [1, 2, 3]}
+    )
+    keys = {scenario.key() for _, scenario in sweep.scenarios()}
+    monkeypatch.undo()
+    assert len(keys) == 3
+    assert sorted(opened) == sorted(str(p) for p in (tmp_path / "d").iterdir())  # each file once
+
+
+def test_a_file_changed_a_moment_ago_is_hashed_again(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "district.json").write_text('{"name": "a"}')
+    scenario = Scenario(district={"source": "folder", "path": tmp_path / "d"})
+    before = scenario.key()
+    (tmp_path / "d" / "district.json").write_text('{"name": "b"}')  # same size, maybe the same time stamp
+    assert scenario.key() != before
+
+
+def test_a_sweep_of_the_largest_allowed_grid_is_counted_and_built_lazily() -> None:
+    sweep = Sweep(grid={"simulation.seed": list(range(100)), "demand.scale": [1.0 + i / 100 for i in range(100)]})
+    assert sweep.size == 10_000
+    changes, scenario = next(sweep.scenarios())
+    assert changes == {"simulation.seed": 0, "demand.scale": 1.0} and scenario.simulation.seed == 0
+
+
+def test_a_folder_or_fifo_given_as_a_scenario_is_named_for_what_it_is(tmp_path: Path) -> None:
+    import os
+
+    with pytest.raises(InputError, match="is not a regular file"):
+        load_scenario(tmp_path)
+    os.mkfifo(tmp_path / "pipe.yaml")
+    with pytest.raises(InputError, match="is not a regular file"):
+        load_scenario(tmp_path / "pipe.yaml")
+
+
+def test_the_key_hashes_every_layer_file_and_a_shapefiles_sidecars(tmp_path: Path) -> None:
+    for name in ("stations.xlsx", "villages.shp", "villages.dbf", "villages.prj", "n.csv", "e.csv"):
+        (tmp_path / name).write_text(name)
+    district = {
+        "source": "files",
+        "stations": {"path": "stations.xlsx", "sheet": "派出所", "crs": "GCJ-02"},
+        "villages": "villages.shp",
+        "roads": {"nodes": "n.csv", "edges": "e.csv"},
+        "crs": 4545,  # an EPSG code as a number
+    }
+    (tmp_path / "s.json").write_text(json.dumps({"district": district}))
+    first = load_scenario(tmp_path / "s.json").key()
+    (tmp_path / "villages.dbf").write_text("other attributes")
+    assert load_scenario(tmp_path / "s.json").key() != first
+    (tmp_path / "s.json").write_text(json.dumps({"district": district | {"stations": {"path": "gone.xlsx"}}}))
+    with pytest.raises(InputError, match="gone.xlsx' does not exist"):
+        load_scenario(tmp_path / "s.json")
+
+
+def test_an_allocation_section_and_the_demos_emergency_units_are_keyed() -> None:
+    base = Scenario()
+    budget = base.replace(allocation={"units": 2})
+    assert budget.allocation is not None and budget.allocation.budget == 2
+    assert len({base.key(), budget.key(), budget.with_changes({"allocation.units": 5}).key()}) == 3
+    with_units = Scenario(district={"source": "demo", "emergency_units": True})
+    assert with_units.key() != base.key()
+    with pytest.raises(InputError, match=r"field 'allocation.target': Input should be greater than 0"):
+        base.with_changes({"allocation": {"target": -1}})
+    with pytest.raises(InputError, match="'allocation' is not a section"):
+        base.with_changes({"allocation.units": 1})  # a sweep over the budget needs an allocation section

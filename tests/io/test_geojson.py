@@ -76,7 +76,7 @@ def _point(properties: dict[str, object], coordinates: object = (0.0, 0.0)) -> d
         ('{"type": "FeatureCollection", "features": {}}', "'features' must be a list"),  # features not a list
         (
             _collection({"type": "Feature", "properties": {"id": "s"}}),
-            r"feature 0 \(id 's'\): geometry must be",
+            r"feature 0 \(id 's'\): has no geometry",
         ),  # no geometry
         (
             _collection(
@@ -86,25 +86,25 @@ def _point(properties: dict[str, object], coordinates: object = (0.0, 0.0)) -> d
                     "geometry": {"type": "Polygon", "coordinates": []},
                 }
             ),
-            "geometry must be one of",
-        ),  # wrong geometry type
+            "Polygon geometry is empty or invalid",
+        ),  # an empty polygon
         (
             _collection(_point({"id": "s", "officers": 3}, coordinates=["a", "b"])),
             "malformed Point geometry",
         ),  # text coordinates
-        (_collection(_point({"name": "no id", "officers": 3})), "field 'id': Field required"),  # no id
+        (_collection(_point({"name": "no id", "officers": 3})), "has no 'id' column"),  # no id
         (
             _collection(_point({"id": "s", "officers": "many"})),
-            "Station 's': field 'officers'",
+            "feature 0, column 'officers': 'many' is not a number",
         ),  # bad officers
         (
-            _collection(_point({"id": "s", "officers": 3, "units": "s-1"})),
-            "'units' must be a list",
-        ),  # units not a list
+            _collection(_point({"id": "s", "officers": 3, "kind": "capital"})),
+            r"feature 0: Station 's': field 'kind'",
+        ),  # an unknown station kind
         (
             _collection(_point({"id": "s", "officers": 3, "colour": "red"})),
-            "unknown non-numeric properties",
-        ),  # stray text
+            "unknown column 'colour'",
+        ),  # a stray column
         (_collection([1, 2]), "feature 0 is not a GeoJSON Feature"),  # not a feature
     ],
 )
@@ -131,7 +131,7 @@ def test_polygon_files_need_an_owner_once(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_areas(path)
     assert "feature 1: a second polygon for station 'a'" in str(caught.value)
-    assert "feature 2: needs a 'station' property" in str(caught.value)
+    assert "feature 2: needs a 'station' naming what it outlines" in str(caught.value)
 
 
 def test_an_invalid_polygon_is_refused(tmp_path: Path) -> None:

@@ -1,19 +1,20 @@
-"""Dispatcher: nearest free unit against networkx, state invariants, policies, errors."""
+"""Dispatcher: nearest free unit against networkx, joint assignment against brute
+force, policies, preemption, loss systems, refused operations."""
 
 from __future__ import annotations
 
-import functools
 import math
+from collections.abc import Callable
 
 import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from dispatch import (
     ClusterParams,
+    DispatchError,
     District,
     Incident,
     InputError,
@@ -24,11 +25,11 @@ from dispatch import (
     Village,
     cluster,
 )
-from dispatch.datasets import demo_district
 from dispatch.network.convert import from_edges, to_networkx
-from dispatch.operate import Dispatcher, Reason
+from dispatch.operate import Dispatcher, Reason, TravelTables
 from dispatch.operate.policies import ClusterFirst, NearestFree, OwnStation
-from dispatch.plan import ClusterPlan
+
+from .test_dispatcher_state import snapshot
 
 
 def random_district(seed: int, n_nodes: int = 30, n_stations: int = 4) -> District:
@@ -105,129 +106,94 @@ def test_the_chosen_unit_is_the_free_unit_with_the_least_eta(seed: int, calls: l
                 now = dispatcher.now
 
 
-class DispatcherMachine(RuleBasedStateMachine):
-    """Random operations, valid and not, on the demo county's dispatcher."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls = 0
-        self.served: dict[str, str] = {}  # incident -> unit
-
-    @initialize(policy=st.sampled_from(["own", "nearest", "cluster"]), preemption=st.booleans())
-    def start(self, policy: str, preemption: bool) -> None:
-        district, plan = demo_and_plan()
-        chosen = {"own": OwnStation(mutual_aid=True), "nearest": NearestFree(), "cluster": ClusterFirst()}[policy]
-        self.dispatcher = Dispatcher(district, plan, chosen, preemption=preemption)
-        self.villages = [v.id for v in district.villages]
-
-    def record(self, decisions: list) -> None:  # type: ignore[type-arg]
-        for d in decisions:
-            assert d.unit is not None
-            assert d.incident not in self.served, "an incident served twice"
-            self.served[d.incident] = d.unit
-
-    @rule(village=st.integers(0, 319), priority=st.integers(1, 3), wait=st.floats(0, 600))
-    def call(self, village: int, priority: int, wait: float) -> None:
-        self.calls += 1
-        before = {s.unit: s.status for s in self.dispatcher.units}
-        incident = Incident(
-            id=f"c{self.calls}",
-            village=self.villages[village],
-            priority=priority,
-            time=self.dispatcher.now + wait,
-        )
-        decision = self.dispatcher.dispatch(incident)
-        if decision.unit is not None:
-            assert before[decision.unit] in (UnitStatus.AVAILABLE, UnitStatus.RETURNING) or decision.preempted
-            if decision.preempted:
-                self.served.pop(decision.preempted)
-            self.record([decision])
-
-    @precondition(lambda self: hasattr(self, "dispatcher"))
-    @rule(
-        pick=st.integers(0, 45),
-        wait=st.floats(0, 1_800),
-        action=st.sampled_from(["arrive", "clear", "home", "off", "on"]),
-    )
-    def progress(self, pick: int, wait: float, action: str) -> None:
-        state = self.dispatcher.units[pick % len(self.dispatcher.units)]
-        at = self.dispatcher.now + wait
-        valid = {
-            "arrive": state.status == UnitStatus.DISPATCHED,
-            "clear": state.status == UnitStatus.ON_SCENE,
-            "home": state.status == UnitStatus.RETURNING,
-            "off": state.status in (UnitStatus.AVAILABLE, UnitStatus.RETURNING),
-            "on": state.status == UnitStatus.OUT_OF_SERVICE,
-        }[action]
-        method = {
-            "arrive": self.dispatcher.arrive,
-            "clear": self.dispatcher.clear,
-            "home": self.dispatcher.return_home,
-            "off": self.dispatcher.out_of_service,
-            "on": self.dispatcher.back_in_service,
-        }[action]
-        if not valid:
-            with pytest.raises(InputError, match=f"unit {state.unit!r}"):
-                method(state.unit, at)
-            return
-        if action == "clear":
-            self.served.pop(state.incident)  # type: ignore[arg-type]
-        decisions = method(state.unit, at)
-        self.record(decisions or [])
-
-    @invariant()
-    def every_unit_is_in_one_place_and_every_call_served_or_queued_once(self) -> None:
-        if not hasattr(self, "dispatcher"):
-            return
-        units = self.dispatcher.units
-        busy = [s.incident for s in units if s.incident is not None]
-        assert len(busy) == len(set(busy)), "two units on one incident"
-        for s in units:
-            assert (s.incident is not None) == (s.status in (UnitStatus.DISPATCHED, UnitStatus.ON_SCENE))
-            if s.incident is not None:
-                assert self.served[s.incident] == s.unit
-        queued = [i.id for i in self.dispatcher.queue]
-        assert len(queued) == len(set(queued)), "an incident queued twice"
-        assert not set(queued) & set(busy), "an incident both queued and served"
-        assert set(busy) == set(self.served)
-
-
-@functools.cache
-def demo_and_plan() -> tuple[District, ClusterPlan]:
-    """The demo county and its plan, built once for every machine run."""
-    district = demo_district()
-    return district, cluster(district)
-
-
-DispatcherMachine.TestCase.settings = settings(
-    max_examples=25, stateful_step_count=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-
-test_state_invariants_hold_under_random_operations = DispatcherMachine.TestCase
-
-
 # ---------------------------------------------------------------------- joint assignment
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(0, 10_000), st.lists(st.tuples(st.integers(0, 14), st.integers(1, 3)), min_size=1, max_size=7))
-def test_dispatch_many_is_never_worse_than_greedy(seed: int, calls: list[tuple[int, int]]) -> None:
+def best_matching(rows: list[int], units: frozenset[str], etas: list[dict[str, float]]) -> tuple[int, float]:
+    """By brute force: the most calls of ``rows`` that can get one of ``units``
+    each, and the least total ETA of doing so."""
+    if not rows:
+        return 0, 0.0
+    first, rest = rows[0], rows[1:]
+    options = [best_matching(rest, units, etas)]
+    for unit in units:
+        if math.isfinite(etas[first].get(unit, math.inf)):
+            count, total = best_matching(rest, units - {unit}, etas)
+            options.append((count + 1, total + etas[first][unit]))
+    return max(options, key=lambda option: (option[0], -option[1]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(0, 10_000),
+    st.lists(st.tuples(st.integers(0, 29), st.integers(1, 2)), min_size=2, max_size=5),
+    st.sampled_from([NearestFree(), OwnStation()]),
+)
+def test_dispatch_many_serves_the_most_urgent_first_at_every_units_true_eta(
+    seed: int, calls: list[tuple[int, int]], policy: NearestFree | OwnStation
+) -> None:
+    """Calls anywhere on the roads, some units on their way home: the calls of
+    each priority, most urgent first, get as many of the units left as brute
+    force finds, with the least total ETA, every ETA computed afresh by networkx."""
     district = random_district(seed)
-    incidents = [Incident(id=f"i{k}", village=f"v{2 * v}", priority=p) for k, (v, p) in enumerate(calls)]
-    joint = Dispatcher(district).dispatch_many(incidents)
-    greedy_dispatcher = Dispatcher(district)
-    greedy = [greedy_dispatcher.dispatch(i) for i in sorted(incidents, key=lambda i: i.priority)]
+    dispatcher = Dispatcher(district, policy=policy, turnout=45.0)
+    graph = to_networkx(district.roads)
+    for k in range(len(district.units) // 2):  # half the units head home from a call
+        decision = dispatcher.dispatch(Incident(id=f"earlier{k}", village=f"v{4 * k}", time=dispatcher.now))
+        if decision.unit is not None:
+            dispatcher.arrive(decision.unit, dispatcher.now + decision.eta)
+            dispatcher.clear(decision.unit, dispatcher.now + 60.0)
+    now = dispatcher.now + 200.0
+    incidents = [
+        Incident(id=f"i{k}", location=tuple(district.roads.xy[node]), priority=p, time=now)
+        for k, (node, p) in enumerate(calls)
+    ]
+    etas = []
+    for incident, (node, _) in zip(incidents, calls):
+        home = district.locate(incident)[1]
+        allowed = {
+            u for u, ok in zip(district.unit_ids, np.logical_or.reduce(policy.tiers(home, dispatcher.fleet))) if ok
+        }
+        etas.append({u: t for u, t in networkx_etas(dispatcher, graph, node, now).items() if u in allowed})
+    decisions = dispatcher.dispatch_many(incidents)
+    assert [d.incident for d in decisions] == [i.id for i in incidents]
+    units = frozenset(etas[0]) | frozenset(u for e in etas for u in e)
+    for priority in (1, 2):
+        rows = [k for k, (_, p) in enumerate(calls) if p == priority]
+        served = [decisions[k] for k in rows if decisions[k].unit is not None]
+        count, total = best_matching(rows, units, etas)
+        assert len(served) == count
+        assert sum(d.eta for d in served) == pytest.approx(total, rel=1e-9)
+        for d in served:
+            assert d.eta == pytest.approx(etas[int(d.incident[1:])][d.unit], rel=1e-9)
+        units -= {d.unit for d in served}
+    for d in decisions:
+        if d.unit is None:  # it waits only if every unit it may take went to a call at least as urgent
+            assert d.reason is Reason.QUEUED
+            assert not set(etas[int(d.incident[1:])]) & units
 
-    def total(decisions: list) -> tuple[int, float]:  # type: ignore[type-arg]
-        served = [d for d in decisions if d.unit is not None]
-        return len(served), sum(d.eta / d.priority for d in served)
 
-    joint_served, joint_cost = total(joint)
-    greedy_served, greedy_cost = total(greedy)
-    assert joint_served >= greedy_served
-    if joint_served == greedy_served:
-        assert joint_cost <= greedy_cost + 1e-6
-    assert [d.incident for d in joint] == [i.id for i in incidents]
+def test_dispatch_many_at_a_road_node_sees_a_farther_unit_on_its_way_home(tiny: District) -> None:
+    """Two calls at the mountain pass, away from every village and station:
+    shuishi-1 waits at its station (60 s + 600 s + 800 s away); zhuoshui-1 heads
+    home from Shuishi town (90 s to Shuishi, then 600 s + 800 s). The urgent call
+    gets the nearer unit, the routine one the farther, and none waits."""
+    dispatcher = Dispatcher(tiny, policy=NearestFree())
+    dispatcher.out_of_service("shuishi-1", 0.0)
+    dispatcher.dispatch(Incident(id="town", village="shuishi-town"))  # zhuoshui-1 drives over
+    dispatcher.arrive("zhuoshui-1", 1_000.0)
+    dispatcher.back_in_service("shuishi-1", 1_000.0)
+    dispatcher.clear("zhuoshui-1", 2_000.0)
+    pass_xy = tuple(tiny.roads.xy[tiny.roads.index("pass")])
+    routine, urgent = dispatcher.dispatch_many(
+        [
+            Incident(id="routine", location=pass_xy, priority=2, time=2_000.0),
+            Incident(id="urgent", location=pass_xy, priority=1, time=2_000.0),
+        ]
+    )
+    assert (urgent.unit, urgent.eta) == ("shuishi-1", 1_460.0)
+    assert (routine.unit, routine.eta) == ("zhuoshui-1", 1_490.0)
+    assert not dispatcher.queue
 
 
 # ---------------------------------------------------------------------- policies
@@ -299,26 +265,144 @@ def test_the_queue_serves_the_most_urgent_call_first(tiny: District) -> None:
     assert [i.id for i in dispatcher.queue] == ["routine"]
 
 
+@pytest.mark.parametrize(
+    ("partner", "queue", "then"),
+    [
+        ("free", "infinite", Reason.PARTNER),  # the dropped call's own policy allows the free partner unit
+        ("free", "loss", Reason.PARTNER),  # the same in a loss system
+        ("out of service", "infinite", Reason.QUEUED),  # no unit it may take is free: it waits
+        ("out of service", "loss", Reason.LOST),  # no unit it may take is free: it is lost
+    ],
+)
+def test_a_call_a_preempted_unit_drops_is_taken_again_at_once(
+    demo: District, partner: str, queue: str, then: Reason
+) -> None:
+    """Only dahe-1 is in service and drives to a routine call at Shiao, a border
+    station; an urgent call at Dahe diverts it. Shiao's call may go to Shiao's
+    partners across the border (Dahe's may not): a free partner unit takes it at
+    once; with none free it waits, or in a loss system it is lost."""
+    dispatcher = Dispatcher(demo, cluster(demo), ClusterFirst(), preemption=True, queue=queue)  # type: ignore[arg-type]
+    for unit in demo.unit_ids:
+        if unit != "dahe-1":
+            dispatcher.out_of_service(unit, 0.0)
+    assert dispatcher.dispatch(Incident(id="routine", village="v019", priority=3, time=10.0)).unit == "dahe-1"
+    if partner == "free":
+        assert dispatcher.back_in_service("lianzhai-across-1", 20.0) == []
+    urgent = dispatcher.dispatch(Incident(id="urgent", village="v003", priority=1, time=30.0))
+    assert (urgent.unit, urgent.preempted) == ("dahe-1", "routine")
+    assert urgent.displaced is not None and urgent.displaced.incident == "routine"
+    assert (urgent.displaced.reason, urgent.displaced.unit) == (
+        then,
+        "lianzhai-across-1" if partner == "free" else None,
+    )
+    assert [d.incident for d in urgent.cascade] == ["urgent", "routine"]
+    assert [i.id for i in dispatcher.queue] == (["routine"] if then is Reason.QUEUED else [])
+    if then is Reason.LOST:  # a lost call is never served later
+        assert dispatcher.back_in_service("shiao-1", 40.0) == []
+
+
+def test_a_loss_system_loses_a_call_no_unit_may_take(tiny: District) -> None:
+    dispatcher = Dispatcher(tiny, policy=OwnStation(), queue="loss")
+    dispatcher.dispatch(Incident(id="town", village="zhuoshui-town"))
+    lost = dispatcher.dispatch(Incident(id="yantang", village="yantang", time=300.0))
+    assert (lost.unit, lost.reason) == (None, Reason.LOST)
+    assert "the call is lost" in lost.explanation
+    assert not dispatcher.queue
+    dispatcher.arrive("zhuoshui-1", 400.0)
+    assert dispatcher.clear("zhuoshui-1", 900.0) == []  # the lost call is not served later
+
+
 # ---------------------------------------------------------------------- bad input
 
 
-def test_bad_requests_are_named(tiny: District) -> None:
-    dispatcher = Dispatcher(tiny)
-    with pytest.raises(InputError, match="no unit 'ghost'"):
-        dispatcher.arrive("ghost", 0.0)
-    with pytest.raises(InputError, match="village 'atlantis', which is not in the district"):
-        dispatcher.dispatch(Incident(id="x", village="atlantis"))
-    with pytest.raises(InputError, match=r"incident 'far' is [\d,]+ m from the nearest road node"):
-        dispatcher.dispatch(Incident(id="far", location=(50_000.0, 50_000.0)))
-    with pytest.raises(InputError, match="cannot clear unit 'shuishi-1': it is available, not on scene"):
-        dispatcher.clear("shuishi-1", 0.0)
-    dispatcher.dispatch(Incident(id="y", village="yantang", time=100.0))
-    with pytest.raises(InputError, match="before the dispatcher's clock"):
-        dispatcher.dispatch(Incident(id="late", village="yantang", time=50.0))
-    with pytest.raises(InputError, match="ClusterFirst policy needs a ClusterPlan"):
-        Dispatcher(tiny, policy=ClusterFirst())
-    with pytest.raises(InputError, match="turnout must be"):
-        Dispatcher(tiny, turnout=-1.0)
+def busy_tiny(tiny: District) -> Dispatcher:
+    """Zhuoshui's one unit drives to Yantang ("served") and a call from Zhuoshui
+    town waits ("waiting"); the clock is at 100 s."""
+    dispatcher = Dispatcher(tiny, policy=OwnStation())
+    dispatcher.dispatch(Incident(id="served", village="yantang"))
+    dispatcher.dispatch(Incident(id="waiting", village="zhuoshui-town", time=100.0))
+    return dispatcher
+
+
+LATER = 5_000.0
+"""A time after the clock: a refused operation must not move the clock to it."""
+
+
+@pytest.mark.parametrize(
+    ("operation", "message"),
+    [
+        # an unknown village, at a later time (the clock stays put)
+        (lambda d: d.dispatch(Incident(id="x", village="atlantis", time=LATER)), "village 'atlantis'"),
+        # a time before the dispatcher's clock
+        (lambda d: d.dispatch(Incident(id="x", village="yantang", time=50.0)), "before the dispatcher's clock"),
+        # a time that is not a number
+        (lambda d: d.dispatch(Incident(id="x", village="yantang"), at=math.nan), "time must be a finite"),
+        # an infinite time
+        (lambda d: d.arrive("zhuoshui-1", math.inf), "time must be a finite"),
+        # an unknown unit
+        (lambda d: d.arrive("ghost", LATER), "no unit 'ghost'"),
+        # a unit id that is not a string
+        (lambda d: d.arrive(["zhuoshui-1"], LATER), r"no unit \['zhuoshui-1'\]"),
+        # a transition the unit's status does not allow
+        (lambda d: d.clear("zhuoshui-1", LATER), "cannot clear unit 'zhuoshui-1': it is dispatched"),
+        # a unit returning home that never left
+        (lambda d: d.return_home("shuishi-1", LATER), "cannot return home unit 'shuishi-1'"),
+        # an incident already being served
+        (lambda d: d.dispatch(Incident(id="served", village="yantang", time=LATER)), "'served' is already being"),
+        # an incident already waiting
+        (lambda d: d.dispatch(Incident(id="waiting", village="yantang", time=LATER)), "'waiting' is already waiting"),
+        # the same incident twice in one batch
+        (lambda d: d.dispatch_many([Incident(id="x", village="yantang", time=LATER)] * 2), r"\['x'\] come more"),
+        # a batch with one bad call: none of it goes
+        (
+            lambda d: d.dispatch_many(
+                [Incident(id="x", village="shuishi-town", time=LATER), Incident(id="y", village="atlantis")]
+            ),
+            "village 'atlantis'",
+        ),
+        # a location far off the roads
+        (lambda d: d.dispatch(Incident(id="far", location=(50_000.0, 50_000.0), time=LATER)), "incident 'far' is"),
+        # a cancellation of an incident that is not waiting
+        (lambda d: d.cancel("served"), "'served' is not waiting"),
+    ],
+)
+def test_a_refused_operation_changes_nothing_not_even_the_clock(
+    tiny: District, operation: Callable[[Dispatcher], object], message: str
+) -> None:
+    dispatcher = busy_tiny(tiny)
+    before = snapshot(dispatcher)
+    with pytest.raises(DispatchError, match=message):
+        operation(dispatcher)
+    assert snapshot(dispatcher) == before
+    # The next real event, earlier than the refused one, is still accepted.
+    assert dispatcher.dispatch(Incident(id="next", village="shuishi-town", time=200.0)).unit == "shuishi-1"
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"start": math.nan}, "start must be a finite number"),  # NaN would disable every order check
+        ({"start": math.inf}, "start must be a finite number"),  # no event could come after it
+        ({"turnout": -1.0}, "turnout must be a finite number of seconds >= 0"),  # time runs forward
+        ({"turnout": math.inf}, "turnout must be a finite number"),  # a unit must leave one day
+        ({"turnout": "60"}, "turnout must be a finite number.*'60'"),  # text is not seconds
+        ({"turnout": True}, "turnout must be a finite number"),  # nor is a yes/no
+        ({"preemption": "yes"}, "preemption must be True or False"),  # a string is always truthy
+        ({"queue": "infinte"}, "queue must be 'infinite' or 'loss', got 'infinte'"),  # misspelt
+        ({"queue": False}, "queue must be 'infinite' or 'loss'"),  # the discipline is named, not a flag
+        ({"policy": "nearest"}, "policy must be a Policy"),  # a name is not a policy
+        ({"policy": ClusterFirst()}, "ClusterFirst policy needs a ClusterPlan"),  # clusters need a plan
+        ({"plan": "plan.json"}, "takes a District and a ClusterPlan"),  # a path is not a plan
+    ],
+)
+def test_bad_dispatcher_settings_are_refused_naming_the_field(
+    tiny: District, settings: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        Dispatcher(tiny, **settings)  # type: ignore[arg-type]
+
+
+def test_a_plan_or_tables_of_another_district_are_refused(tiny: District, demo: District) -> None:
     other = cluster(tiny, ClusterParams(centrals=("zhuoshui",)))
     renamed = tiny.replace(
         stations=[s.replace(id="new") if s.id == "shuishi" else s for s in tiny.stations],
@@ -327,6 +411,8 @@ def test_bad_requests_are_named(tiny: District) -> None:
     )
     with pytest.raises(InputError, match="the plan names station 'shuishi', which is not in district"):
         Dispatcher(renamed, other, ClusterFirst())
+    with pytest.raises(InputError, match="travel tables were built for another district"):
+        Dispatcher(tiny, tables=TravelTables.for_district(renamed.replace(roads=demo.roads)))
 
 
 def test_an_incident_no_unit_can_reach_raises_and_changes_nothing(tiny: District) -> None:
@@ -339,6 +425,7 @@ def test_an_incident_no_unit_can_reach_raises_and_changes_nothing(tiny: District
     edges.append(("island", "shuishi-town", 100.0))  # a one-way road out, none in
     district = tiny.replace(roads=from_edges(edges, positions))
     dispatcher = Dispatcher(district)
+    before = snapshot(dispatcher)
     with pytest.raises(UnreachableError, match="incident 'stranded' at road node 'island' cannot be reached"):
-        dispatcher.dispatch(Incident(id="stranded", location=(20_000.0, 0.0)))
-    assert all(s.status == UnitStatus.AVAILABLE for s in dispatcher.units) and not dispatcher.queue
+        dispatcher.dispatch(Incident(id="stranded", location=(20_000.0, 0.0), time=LATER))
+    assert snapshot(dispatcher) == before

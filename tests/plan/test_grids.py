@@ -213,11 +213,17 @@ def test_no_cell_lies_beyond_the_maximum_internal_distance() -> None:
     assert all(abs(x[c] - x[centre[g.id]]) <= SIDE + 1 for g in plan.grids for c in g.cells)
 
 
-def test_compactness_by_road_time_on_the_demo_roads(demo) -> None:
+@pytest.fixture(scope="module")
+def qingqiao(demo) -> tuple[list[dict], GridPlan]:
+    """One demo jurisdiction's cells in five grids by road time."""
     from dispatch.datasets.cells import demo_grid_cells
 
     cells = [c for c in demo_grid_cells(demo) if c["station"] == "qingqiao"]
-    plan = police_grids(cells, n_grids=5, balance=0.2, roads=demo.roads)
+    return cells, police_grids(cells, n_grids=5, balance=0.2, roads=demo.roads)
+
+
+def test_compactness_by_road_time_on_the_demo_roads(demo, qingqiao) -> None:
+    cells, plan = qingqiao
     assert plan.unit == "s"
     nodes, _ = demo.roads.snap(plan.cells.anchors)
     index = plan.cells.index
@@ -228,6 +234,21 @@ def test_compactness_by_road_time_on_the_demo_roads(demo) -> None:
         for c in g.cells
     )
     assert plan.objective == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_minimal_emergency_unit_is_based_in_each_grid_at_the_village_nearest_its_centre(demo, qingqiao) -> None:
+    _, plan = qingqiao
+    villages = {v.id: v.location for v in demo.villages}
+    units = plan.emergency_units(villages)
+    grid_of = plan.area_of(villages)
+    assert sorted(u.id for u in units) == sorted(f"{g}-unit" for g in set(grid_of.values()))
+    for unit in units:
+        grid = unit.id.removesuffix("-unit")
+        centre = np.asarray(plan.cells.anchors[plan.cells.index[plan.centres[grid]]])
+        mine = [v for v, g in grid_of.items() if g == grid]
+        assert unit.village == min(mine, key=lambda v: (np.hypot(*(np.asarray(villages[v]) - centre)), v))
+    based = demo.replace(emergency_units=units)  # the district checks each unit's village
+    assert len(based.emergency_units) == len(units) > 0
 
 
 def test_the_same_seed_gives_the_same_grids_under_any_hash_seed(tmp_path: Path) -> None:

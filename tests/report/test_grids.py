@@ -13,9 +13,10 @@ import shapely
 from shapely.geometry import box
 
 from dispatch import InputError
-from dispatch.plan import GridPlan, police_grids, read_cells
+from dispatch.plan import GridParams, GridPlan, police_grids, read_cells
 from dispatch.report.gridfiles import write_grids
-from dispatch.report.gridmap import grid_colours, grid_map
+from dispatch.report.gridmap import grid_colours, grid_map, write_grid_map
+from dispatch.report.gridtables import grid_comparison_table, grid_parts_table, grid_summary, grid_table
 
 SIDE = 1_000.0
 NAMES = ["石滩村", "白龙村", "青坪社区", "马溪村", "云口村", "金岭村"]
@@ -77,6 +78,30 @@ def test_the_map_colours_touching_grids_apart_and_draws(plan: GridPlan, tmp_path
     figure = grid_map(plan, label="grid")
     figure.savefig(tmp_path / "map.png", dpi=60)
     assert (tmp_path / "map.png").stat().st_size > 5_000
+    assert grid_map(plan, label="name", language="zh").axes[0].get_title() == "6 个网格划为 3 个警格"
+
+
+def test_the_map_is_written_whole_as_png(plan: GridPlan, tmp_path: Path) -> None:
+    path = write_grid_map(plan, tmp_path / "警格.png", title="卓水、水市警格", language="zh")
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    assert [p.name for p in tmp_path.iterdir()] == ["警格.png"]  # no staging left behind
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_grid_tables_speak_the_language_asked(plan: GridPlan, language: str) -> None:
+    kept = police_grids(cells(), GridParams(n_grids=3, nest="station", balance=0.5, current="station"))
+    tables = [grid_table(plan, language), grid_parts_table(plan, language)]
+    assert kept.comparison is not None
+    tables.append(grid_comparison_table(kept.comparison, language))
+    text = "\n".join(str(t) for t in tables) + grid_summary(plan, language)
+    if language == "zh":
+        assert [t.title for t in tables] == ["警格", "分片求解", "现有与规划警格对比"]
+        assert "最优" in text and "调整归属的网格" in text and "6 个网格划为 3 个警格" in text
+    else:
+        assert [t.title for t in tables] == ["Police grids", "Parts solved", "Current and planned police grids"]
+        assert text == "\n".join(str(t) for t in (plan.table(), plan.parts_table(), kept.comparison.table())) + (
+            plan.summary()
+        )
 
 
 def test_cells_read_the_same_from_every_source(tmp_path: Path) -> None:

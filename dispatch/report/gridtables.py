@@ -1,0 +1,85 @@
+"""Police grid tables and summary for planners, in Chinese or English: the
+grids, the parts solved, and the planned grids against the current ones."""
+
+from __future__ import annotations
+
+from ..plan.gridplan import GridComparison, GridPlan
+from ..texttable import Table
+from .i18n import Language, term
+
+__all__ = ["grid_comparison_table", "grid_parts_table", "grid_summary", "grid_table"]
+
+
+def _in(table: Table, language: Language, *, labels: bool = False) -> Table:
+    """``table`` with its title, headers and (``labels``) first-column words in
+    ``language``."""
+    rows = table.rows
+    if labels:
+        rows = tuple((term(str(row[0]), language), *row[1:]) for row in rows)
+    return Table(term(table.title, language), tuple(term(c, language) for c in table.columns), rows, table.formats)
+
+
+def grid_table(plan: GridPlan, language: Language = "en") -> Table:
+    """One row a police grid (:meth:`GridPlan.table`) in ``language``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> from dispatch.plan import police_grids
+    >>> row = [{"id": f"c{k}", "geometry": box(1e3 * k, 0, 1e3 * (k + 1), 1e3), "calls": 1} for k in range(4)]
+    >>> grid_table(police_grids(row, n_grids=2), "zh").columns[:4]
+    ('警格', '所属辖区', '中心网格', '网格数')
+    """
+    return _in(plan.table(), language)
+
+
+def grid_parts_table(plan: GridPlan, language: Language = "en") -> Table:
+    """One row a part solved (:meth:`GridPlan.parts_table`) in ``language``,
+    statuses included."""
+    table = _in(plan.parts_table(), language, labels=True)
+    status = plan.parts_table().columns.index("status")
+    rows = tuple((*row[:status], term(str(row[status]), language), *row[status + 1 :]) for row in table.rows)
+    return Table(table.title, table.columns, rows, table.formats)
+
+
+def grid_comparison_table(comparison: GridComparison, language: Language = "en") -> Table:
+    """The planned grids against the current ones (:meth:`GridComparison.table`)
+    in ``language``."""
+    table = _in(comparison.table(), language, labels=True)
+    if language != "zh":
+        return table
+    *rows, _ = table.rows
+    changed = (term("cells changing grid", language), "", f"{comparison.changed:,} / {comparison.cells:,}")
+    return Table(table.title, table.columns, (*rows, changed), table.formats)
+
+
+def grid_summary(plan: GridPlan, language: Language = "en") -> str:
+    """A few lines on the grids (:meth:`GridPlan.summary`) in ``language``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> from dispatch.plan import police_grids
+    >>> row = [{"id": f"c{k}", "geometry": box(1e3 * k, 0, 1e3 * (k + 1), 1e3), "calls": 1} for k in range(4)]
+    >>> print(grid_summary(police_grids(row, n_grids=2), "zh").splitlines()[0])
+    4 个网格划为 2 个警格，分 1 片求解，其中 1 片证明最优
+    """
+    if language != "zh":
+        return plan.summary()
+    spread = plan.spread()
+    proven = sum(p.status == "optimal" for p in plan.parts)
+    distance = "到中心平均时间" if plan.unit == "s" else "到中心平均距离"
+    unit = "秒" if plan.unit == "s" else "米"
+    lines = [
+        f"{len(plan.labels):,} 个网格划为 {len(plan.grids)} 个警格，"
+        f"分 {len(plan.parts)} 片求解，其中 {proven} 片证明最优",
+        f"每个警格工作量 {spread.smallest:,.1f} 至 {spread.largest:,.1f}（平均 {spread.mean:,.1f}，"
+        f"最大偏差 {spread.deviation:.1%}）；{distance} {spread.compactness:,.0f} {unit}",
+    ]
+    if plan.links:
+        lines.append(f"{len(plan.links)} 处飞地或孤岛已连到最近的网格")
+    gap = f"，间隙 {plan.gap:.2%}" if plan.status != "optimal" else ""
+    lines.append(
+        f"{term(plan.status, language)}（{plan.solver}）：目标值 {plan.objective:,.0f}，下界 {plan.bound:,.0f}{gap}"
+    )
+    return "\n".join(lines)
