@@ -38,7 +38,7 @@ from scipy.sparse import coo_matrix, csc_matrix, hstack, identity
 
 from ..errors import SolverError
 from .contiguity import separator
-from .mip import MipBuilder, SolveParams, Solver, solve_mip
+from .mip import Budget, MipBuilder, SolveParams, Solver, solve_mip
 from .partition import Districting, Solution
 from .result import proven
 
@@ -300,7 +300,7 @@ def _restricted(
     incidence = matrix[:, keep].tocoo()
     once = np.concatenate([np.ones(problem.n), [problem.p]])  # each cell once; p grids
     builder.rows(incidence.row, z[incidence.col], 1.0, once, once)
-    result = solve_mip(builder.build(), solver, _limited(options, deadline), hint=hint)
+    result = solve_mip(builder.build(), solver, options, budget=_until(deadline), hint=hint)
     if result.status == "infeasible":
         return None, math.inf, True
     picked = None if result.values is None else keep[result.values[z] > 0.5]
@@ -311,9 +311,9 @@ def _restricted(
     return picked, result.bound, finished
 
 
-def _limited(options: SolveParams, deadline: float) -> SolveParams:
-    """``options`` with the time limit cut to what is left before ``deadline``."""
-    return options.replace(time_limit=min(options.time_limit, max(deadline - time.perf_counter(), 0.01)))
+def _until(deadline: float) -> Budget:
+    """The time left before ``deadline`` (a :func:`time.perf_counter` reading)."""
+    return Budget(deadline - time.perf_counter())
 
 
 # ------------------------------------------------------------------ assignment
@@ -353,7 +353,7 @@ def _solve_assignment(problem: Districting, options: SolveParams, deadline: floa
     bound, solved = -math.inf, False
     if solver == "cp-sat":  # the LP bound holds whatever CP-SAT proves in time (HiGHS solves it at its root)
         mip = builder.build()
-        relaxed = solve_mip(replace(mip, integer=np.zeros_like(mip.integer)), "highs", _limited(options, deadline))
+        relaxed = solve_mip(replace(mip, integer=np.zeros_like(mip.integer)), "highs", options, budget=_until(deadline))
         if relaxed.status == "infeasible":
             return _infeasible("assignment", time.perf_counter() - began)
         bound = relaxed.bound if relaxed.status == "optimal" else -math.inf
@@ -361,7 +361,7 @@ def _solve_assignment(problem: Districting, options: SolveParams, deadline: floa
     while True:
         mip = builder.build()
         hint = _assignment_values(builder, problem, var, best) if best is not None else None
-        result = solve_mip(mip, solver, _limited(options, deadline), hint=hint)
+        result = solve_mip(mip, solver, options, budget=_until(deadline), hint=hint)
         if result.status == "infeasible":
             if best is None:
                 return _infeasible("assignment", build_time)

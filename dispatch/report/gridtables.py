@@ -58,11 +58,11 @@ def grid_summary(plan: GridPlan, language: Language = "en") -> str:
 
     Examples
     --------
-    >>> from shapely.geometry import box
+    >>> from dispatch.datasets.cells import synthetic_cells
     >>> from dispatch.plan import police_grids
-    >>> row = [{"id": f"c{k}", "geometry": box(1e3 * k, 0, 1e3 * (k + 1), 1e3), "calls": 1} for k in range(4)]
-    >>> print(grid_summary(police_grids(row, n_grids=2), "zh").splitlines()[0])
-    4 个网格划为 2 个警格，分 1 片求解，其中 1 片证明最优
+    >>> plan = police_grids(synthetic_cells(12, seed=1), n_grids=3, balance=None)
+    >>> print(grid_summary(plan, "zh").splitlines()[0])
+    12 个网格划为 3 个警格，分 1 片求解，其中 1 片证明最优
     """
     if language != "zh":
         return plan.summary()
