@@ -56,7 +56,9 @@ def test_dispatch_grids_speaks_chinese_with_lang_zh(tmp_path: Path, capsys: pyte
     text = "name: small\ngrids: {cells: cells.geojson, n_grids: 4, nest: station, balance: 0.3, current: station}\n"
     scenario.write_text(text, encoding="utf-8")
     assert main(["grids", str(scenario), "--lang", "zh", "--map", str(tmp_path / "警格.png")]) == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
+    assert "划分警格: 2/2 (100 %)" in captured.err
     assert "12 个网格划为 4 个警格，分 2 片求解，其中 2 片证明最优" in printed
     for words in ("中心网格", "分片求解", "工作量区间", "最优", "现有与规划警格对比", "调整归属的网格"):
         assert words in printed

@@ -247,6 +247,7 @@ PROGRESS_TASKS: dict[str, tuple[str, str]] = {
     "set covering": ("求解集合覆盖模型", "set covering"),
     "maximal covering": ("求解最大覆盖模型", "maximal covering"),
     "expected covering": ("求解最大期望覆盖模型", "expected covering"),
+    "police grids": ("划分警格", "police grids"),
 }
 """Long tasks that report progress (:class:`~dispatch.progress.Progress`), by
 their English name; a name may be followed by what it works on."""
