@@ -93,3 +93,18 @@ def test_the_example_grid_scenario_loads_with_the_demo_cells() -> None:
     grids = load_scenario(EXAMPLES / "grids.yaml").grids
     assert grids is not None and grids.cells == "demo"
     assert grids.params().n_grids == 220 and grids.params().nest == "station"
+
+
+def test_dispatch_check_reads_the_grid_cells_and_names_a_bad_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_cells(tmp_path)
+    scenario = tmp_path / "grids.yaml"
+    scenario.write_text("name: small\ngrids: {cells: cells.geojson, n_grids: 4}\n", encoding="utf-8")
+    assert main(["check", str(scenario)]) == 0
+    assert "12 village grid cells for police grids" in capsys.readouterr().out
+    document = json.loads((tmp_path / "cells.geojson").read_text(encoding="utf-8"))
+    document["features"][5]["properties"]["id"] = "c4"  # two cells called c4
+    (tmp_path / "cells.geojson").write_text(json.dumps(document), encoding="utf-8")
+    assert main(["check", str(scenario)]) == 2
+    assert "'c4'" in capsys.readouterr().out

@@ -1,4 +1,5 @@
-"""``dispatch check``: validate a scenario and everything it reads, without solving.
+"""``dispatch check``: validate a scenario and everything it reads (police grid
+cells included), without solving.
 
 The report lists every problem (with file, row and column), then warnings
 (villages without calls, stations without units, calls dropped, coordinates that
@@ -78,6 +79,7 @@ def check_scenario(path: str | Path) -> CheckReport:
         try:
             district = scenario.district.load()
             history = scenario.district.history(district)
+            cells = scenario.grid_cells() if scenario.grids is not None else None
         except (InputError, ImportError) as error:
             problems = _lines(error) if isinstance(error, InputError) else [str(error)]
             return CheckReport(name, problems=problems, **_warned(caught))
@@ -96,6 +98,8 @@ def check_scenario(path: str | Path) -> CheckReport:
         f"{len(district.partners)} partners with {partner_units} units, {len(district.villages)} villages"
     ]
     read.append(f"roads: {district.roads.n_nodes:,} nodes, {district.roads.n_edges:,} edges, CRS {district.roads.crs}")
+    if cells is not None:
+        read.append(f"{len(cells):,} village grid cells for police grids")
     if history is not None:
         read.append(f"{len(history):,} calls matched to villages ({float(np.sum(history.rates())):,.0f} a year)")
         for reason, rows in sorted(history.dropped.items()):

@@ -36,7 +36,7 @@ from ..model import Frozen, describe_validation_error
 from ..network import RoadNetwork
 from ..operate.policies import ClusterFirst, NearestFree, OwnStation, Policy
 from ..operate.travel import TravelTables
-from ..plan.cells import read_cells
+from ..plan.cells import Cells, read_cells
 from ..plan.clustering import cluster
 from ..plan.gridplan import GridPlan
 from ..plan.grids import GridParams, police_grids
@@ -467,19 +467,23 @@ class Scenario(Frozen):
         params = self.allocation or AllocationParams()
         return allocate(district, params, plan=plan, demand=self.demand, tables=tables, on_progress=on_progress)
 
-    def grid_plan(self, *, on_progress: OnProgress | None = None) -> GridPlan:
-        """The police grids of the ``grids`` section."""
+    def grid_cells(self) -> Cells:
+        """The village grid cells of the ``grids`` section, read and checked."""
         section = self.grids
         if section is None:
             raise InputError("the scenario has no grids section: add grids: {cells: ..., n_grids: ...}")
         if section.cells == "demo":
             from ..datasets.cells import demo_grid_cells
 
-            cells = read_cells(demo_grid_cells(), crs=section.crs)
-        else:
-            cells = read_cells(section.cells, crs=section.crs, layer=section.layer)
-        roads = self.district.load().roads if section.roads else None
-        return police_grids(cells, section.params(), roads=roads, on_progress=on_progress)
+            return read_cells(demo_grid_cells(), crs=section.crs)
+        return read_cells(section.cells, crs=section.crs, layer=section.layer)
+
+    def grid_plan(self, *, on_progress: OnProgress | None = None) -> GridPlan:
+        """The police grids of the ``grids`` section."""
+        cells = self.grid_cells()
+        assert self.grids is not None  # grid_cells refuses a scenario without one
+        roads = self.district.load().roads if self.grids.roads else None
+        return police_grids(cells, self.grids.params(), roads=roads, on_progress=on_progress)
 
     def simulate(
         self,
