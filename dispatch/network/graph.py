@@ -22,6 +22,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from ..errors import InputError, UnreachableError
+from .contract import Core, Places
 from .snap import Snapper, is_geographic
 from .validate import checked, node_indices, plain
 
@@ -169,8 +170,16 @@ class RoadNetwork:
 
     @cached_property
     def snapper(self) -> Snapper:
-        """Nearest nodes by straight-line metres (see :mod:`~dispatch.network.snap`)."""
-        return Snapper(self.xy, geographic=self.geographic)
+        """Nearest nodes and road points by straight-line metres (see :mod:`~dispatch.network.snap`)."""
+        plain = self.tails != self.heads
+        pairs = np.sort(np.column_stack([self.tails, self.heads])[plain], axis=1)
+        return Snapper(self.xy, np.unique(pairs, axis=0).reshape(-1, 2), geographic=self.geographic)
+
+    @cached_property
+    def core(self) -> Core:
+        """The network with degree-2 chains contracted, which searches run on (see
+        :mod:`~dispatch.network.contract`)."""
+        return Core(self.n_nodes, self.tails, self.heads, self.travel_time)
 
     @cached_property
     def main_component(self) -> NDArray[np.bool_]:
@@ -194,6 +203,41 @@ class RoadNetwork:
         ``"station 'zhuoshui'"``) farther than ``max_distance`` from any node.
         """
         return self.snapper.snap(points, max_distance=max_distance, names=names)
+
+    def locate(
+        self,
+        points: ArrayLike,
+        *,
+        max_distance: float = math.inf,
+        names: Sequence[str] | None = None,
+    ) -> Places:
+        """Each point's nearest place on the road: the nearest point of the nearest
+        road segment, with the snap distance in metres (as osmnx's
+        ``nearest_edges`` with the point on it).
+
+        Raises :class:`InputError` naming every point (by ``names``) farther than
+        ``max_distance`` from every road.
+
+        Examples
+        --------
+        >>> from dispatch.network.convert import from_edges
+        >>> roads = from_edges([("a", "b", 100.0)], {"a": (0, 0), "b": (1_000, 0)})
+        >>> place = roads.locate([(250, 30)])
+        >>> place.share.tolist(), place.distance.tolist(), roads.place_times(roads.places([0]), place).tolist()
+        ([0.25], [30.0], [[25.0]])
+        """
+        tail, head, share, xy, distance = self.snapper.along(points, max_distance=max_distance, names=names)
+        return self.core.on_edges(tail, head, share, xy, distance)
+
+    def places(self, nodes: ArrayLike) -> Places:
+        """Nodes as places."""
+        nodes = np.atleast_1d(node_indices(nodes, self.n_nodes))
+        return self.core.at_nodes(nodes, self.xy[nodes])
+
+    def place_times(self, origins: Places, destinations: Places, *, limit: float = math.inf) -> NDArray[np.float64]:
+        """The ``len(origins) x len(destinations)`` travel-time matrix between
+        places, on the contracted network (times beyond ``limit`` are ``inf``)."""
+        return self.core.times(origins, destinations, limit=limit)
 
     # ------------------------------------------------------------------ travel times
 
