@@ -75,7 +75,7 @@ def test_every_reference_problem_is_listed_in_one_error(roads: RoadNetwork) -> N
 
 
 def test_a_station_5_km_from_any_road_is_named(roads: RoadNetwork) -> None:
-    with pytest.raises(InputError, match=r"station 'hilltop' is 5,000 m from the nearest road node"):
+    with pytest.raises(InputError, match=r"station 'hilltop' is 5,000 m from the nearest road"):
         District(name="far", roads=roads, stations=[station("s1", 0), station("hilltop", 1_000, 5_000)])
 
 

@@ -372,6 +372,6 @@ def district_hypercube(
         raise InputError(f"service_time must be a positive number of seconds, got {service_time}")
     tables = tables or TravelTables.for_district(district)
     posts = district.unit_posts[district.unit_posts < len(district.stations)]
-    travel = turnout + tables.post_times[posts][:, district.village_nodes]
+    travel = turnout + tables.post_times[posts][:, : len(district.villages)]
     rates = district.incident_rates / SECONDS_PER_YEAR
     return hypercube(rates, travel, mu=1.0 / service_time, queue=queue, method=method)

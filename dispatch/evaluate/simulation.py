@@ -349,7 +349,7 @@ def simulate(
             tables=tables,
         )
         tables = dispatcher.tables
-        tables.warm(district.village_nodes)
+        tables.warm()
         runs.append(_run(dispatcher, stream, params.horizon))
         _warn_unanswered(runs[-1], district, r)
         tracker.advance()

@@ -51,7 +51,7 @@ def _district(source: str) -> tuple[District, TravelTables]:
     scenario = Scenario.model_validate_json(json.dumps({"district": json.loads(source)}))
     district = scenario.district.load()
     tables = TravelTables.for_district(district)
-    tables.warm(district.village_nodes)
+    tables.warm()
     return district, tables
 
 

@@ -13,22 +13,18 @@ summed in another order (so equal up to the last bits; whole seconds exactly).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse.csgraph import connected_components
 
-__all__ = ["POINT_AT_END", "POINT_AT_START", "Core", "Inbound", "Places"]
+__all__ = ["Core", "Places"]
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
-
-POINT_AT_START, POINT_AT_END = -1, -2
-"""Stops of a route that are points between nodes: where it starts, where it ends."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,19 +78,6 @@ class Places:
     def nearest_node(self) -> Ints:
         """The node of each place, or the nearer end of its segment."""
         return np.where(self.node >= 0, self.node, np.where(self.share <= 0.5, self.tail, self.head))
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """Every core node's fastest way to one place: ``times`` (with an ``inf``
-    entry for "no node" at the end), the destination's entry column each way
-    ends by (``entry``) and the next core node on it (``following``, ``-1`` at
-    the entry). Only nodes within ``limit`` seconds are reached."""
-
-    times: Floats
-    entry: NDArray[np.int8]
-    following: NDArray[np.int32]
-    limit: float
 
 
 class Core:
@@ -181,6 +164,7 @@ class Core:
         offset[self.tails[edges], column] = self.edge_offset[edges]
         after[self.tails[edges], column] = self.edge_rank[edges] + 1
         self.node_link, self.node_offset, self.node_after = link, offset, after
+        self.node_position = np.where(link >= 0, after - 1, -1).astype(np.float64)
         on_link = link >= 0
         safe = np.where(on_link, link, len(self.link_time))  # one past the last link: no link
         self.node_enter = np.append(self.link_tail, nc)[safe]
@@ -211,7 +195,7 @@ class Core:
             distance=zero,
             link=self.node_link[nodes],
             offset=self.node_offset[nodes],
-            position=self.node_after[nodes] - 1.0,
+            position=self.node_position[nodes],
             after=self.node_after[nodes],
             enter=self.node_enter[nodes],
             enter_time=self.node_enter_time[nodes],
@@ -247,7 +231,7 @@ class Core:
             offset = self.edge_offset[edge] + part[rows] * self.edge_time[edge]
             arrays["link"][rows, column] = link
             arrays["offset"][rows, column] = offset
-            arrays["position"][rows, column] = self.edge_rank[edge] + part[rows]
+            arrays["position"][rows, column] = self.edge_rank[edge] + part[rows].astype(np.float64)
             arrays["after"][rows, column] = self.edge_rank[edge] + 1
             arrays["enter"][rows, column] = self.link_tail[link]
             arrays["enter_time"][rows, column] = offset
@@ -264,156 +248,6 @@ class Core:
             return np.full(len(wanted), -1, dtype=np.int64)
         found = np.minimum(np.searchsorted(key, wanted), len(key) - 1)
         return np.where(key[found] == wanted, found, -1)
-
-    # ------------------------------------------------------------------ searches
-
-    def _search(self, sources: Ints, *, reverse: bool, limit: float, predecessors: bool) -> tuple[Floats, Any]:
-        """Dijkstra on the core from core nodes ``sources`` (towards them with ``reverse``)."""
-        graph = self.backward if reverse else self.forward
-        if not len(sources):
-            empty = np.zeros((0, self.n_nodes))
-            return empty, (empty.astype(np.int32) if predecessors else None)
-        found = dijkstra(graph, indices=sources, limit=limit, return_predecessors=predecessors)
-        return (np.atleast_2d(found[0]), np.atleast_2d(found[1])) if predecessors else (np.atleast_2d(found), None)
-
-    def _spread(self, ends: Ints, extra: Floats, *, reverse: bool, limit: float) -> Floats:
-        """Times between places (by their ``ends`` and the ``extra`` seconds to
-        them) and every core node, with an ``inf`` column for "no node"."""
-        nc = self.n_nodes
-        used = np.unique(ends[ends < nc])
-        rows, _ = self._search(used, reverse=reverse, limit=limit, predecessors=False)
-        rows = np.hstack([np.vstack([rows, np.full((1, nc), np.inf)]), np.full((len(used) + 1, 1), np.inf)])
-        row = np.where(ends < nc, np.searchsorted(used, np.minimum(ends, nc)), len(used))
-        times = np.minimum(rows[row[:, 0]] + extra[:, :1], rows[row[:, 1]] + extra[:, 1:])
-        times[times > limit] = np.inf
-        return times
-
-    def from_places(self, places: Places, *, limit: float = math.inf) -> Floats:
-        """Times from each place to every core node, shape ``(len(places), n_core + 1)``."""
-        return self._spread(places.leave, places.leave_time, reverse=False, limit=limit)
-
-    def inbound(self, place: Places, *, limit: float = math.inf) -> Inbound:
-        """Every core node's fastest way to ``place`` (a batch of one), within ``limit``."""
-        nc = self.n_nodes
-        used = place.enter[0] < nc
-        rows, previous = self._search(place.enter[0][used], reverse=True, limit=limit, predecessors=True)
-        total = rows + place.enter_time[0][used][:, None]
-        pick = np.argmin(total, axis=0) if len(total) else np.zeros(nc, dtype=np.int64)
-        columns = np.arange(nc)
-        times = np.append(total[pick, columns] if len(total) else np.full(nc, np.inf), np.inf)
-        times[times > limit] = np.inf
-        following = previous[pick, columns] if len(total) else np.full(nc, -1, dtype=np.int32)
-        entry = np.flatnonzero(used)[pick].astype(np.int8) if len(total) else np.zeros(nc, dtype=np.int8)
-        return Inbound(times, entry, np.where(following < 0, -1, following).astype(np.int32), limit)
-
-    @staticmethod
-    def direct(origins: Places, destinations: Places) -> Floats:
-        """Times from each origin to each destination along one link, without
-        passing a core node (``inf`` where there is no such drive)."""
-        a_link, a_off = origins.link[:, None, :, None], origins.offset[:, None, :, None]
-        b_link, b_off = destinations.link[None, :, None, :], destinations.offset[None, :, None, :]
-        a_at, b_at = origins.position[:, None, :, None], destinations.position[None, :, None, :]
-        ok = (a_link == b_link) & (a_link >= 0) & (a_at <= b_at)
-        with np.errstate(invalid="ignore"):
-            gap = np.where(ok, b_off - a_off, np.inf)
-        return np.asarray(gap.min(axis=(2, 3)))
-
-    def times(self, origins: Places, destinations: Places, *, limit: float = math.inf) -> Floats:
-        """The ``len(origins) x len(destinations)`` travel-time matrix."""
-        if len(origins) <= len(destinations):
-            core = self.from_places(origins, limit=limit)
-            via = np.minimum(
-                core[:, destinations.enter[:, 0]] + destinations.enter_time[:, 0],
-                core[:, destinations.enter[:, 1]] + destinations.enter_time[:, 1],
-            )
-        else:
-            core = self._spread(destinations.enter, destinations.enter_time, reverse=True, limit=limit)
-            via = np.minimum(
-                core[:, origins.leave[:, 0]] + origins.leave_time[:, 0],
-                core[:, origins.leave[:, 1]] + origins.leave_time[:, 1],
-            ).T
-        found = np.minimum(via, self.direct(origins, destinations))
-        found[found > limit] = np.inf
-        return np.asarray(found)
-
-    # ------------------------------------------------------------------ routes
-
-    def route(self, origin: Places, destination: Places, inbound: Inbound) -> tuple[Ints, Floats]:
-        """The fastest route from one place to another (``inbound``: the ways to
-        the destination): its stops (full-network nodes, or
-        :data:`POINT_AT_START` / :data:`POINT_AT_END` for a point between nodes)
-        and the seconds from the start to each. ``ValueError`` if there is none."""
-        direct = self.direct(origin, destination)[0, 0]
-        via = origin.leave_time[0] + inbound.times[origin.leave[0]]
-        best = int(np.argmin(via))
-        if not (math.isfinite(direct) or math.isfinite(via[best])):
-            raise ValueError("no route within the search's limit")
-        stops: list[Ints] = [np.array([origin.node[0] if origin.node[0] >= 0 else POINT_AT_START])]
-        times: list[Floats] = [np.zeros(1)]
-        if direct <= via[best]:
-            slot = _shared_slot(origin, destination, direct)
-            link = int(origin.link[0, slot])
-            self._along(stops, times, link, int(origin.after[0, slot]), destination, float(origin.offset[0, slot]))
-            return _without_repeats(stops, times)
-        if origin.link[0, best] >= 0:
-            link = int(origin.link[0, best])
-            begin, end = self.link_ptr[link] + origin.after[0, best], self.link_ptr[link + 1]
-            stops.append(self.link_nodes[begin:end])
-            times.append(self.link_at[begin:end] - origin.offset[0, best])
-        clock = float(origin.leave_time[0, best])
-        node = int(origin.leave[0, best])
-        while inbound.following[node] >= 0:  # down the tree towards the destination's entry
-            nxt = int(inbound.following[node])
-            link = self._fastest_link(node, nxt)
-            begin, end = self.link_ptr[link] + 1, self.link_ptr[link + 1]
-            stops.append(self.link_nodes[begin:end])
-            times.append(clock + self.link_at[begin:end])
-            clock += float(self.link_time[link])
-            node = nxt
-        slot = int(inbound.entry[node])
-        if destination.link[0, slot] >= 0:
-            self._along(stops, times, int(destination.link[0, slot]), 1, destination, -clock)
-        return _without_repeats(stops, times)
-
-    def _along(
-        self, stops: list[Ints], times: list[Floats], link: int, first: int, destination: Places, start: float
-    ) -> None:
-        """Append the nodes of ``link`` from index ``first`` up to the
-        destination (which lies on it), then the destination itself;
-        ``start`` is subtracted from the link's times."""
-        slot = int(np.flatnonzero(destination.link[0] == link)[0])
-        last = int(destination.after[0, slot]) - (1 if destination.node[0] < 0 else 2)
-        begin, end = self.link_ptr[link] + first, self.link_ptr[link] + last + 1
-        if end > begin:
-            stops.append(self.link_nodes[begin:end])
-            times.append(self.link_at[begin:end] - start)
-        stops.append(np.array([destination.node[0] if destination.node[0] >= 0 else POINT_AT_END]))
-        times.append(np.array([destination.offset[0, slot] - start]))
-
-    def _fastest_link(self, tail: int, head: int) -> int:
-        """The link the core graph keeps from core node ``tail`` to core node ``head``."""
-        key = tail * max(self.n_nodes, 1) + head
-        return int(self.csr_link[int(np.searchsorted(self.csr_key, key))])
-
-
-def _shared_slot(origin: Places, destination: Places, gap: float) -> int:
-    """The origin's column whose link reaches the destination directly in ``gap`` seconds."""
-    for a in range(2):
-        for b in range(2):
-            link = origin.link[0, a]
-            ahead = destination.offset[0, b] - origin.offset[0, a]
-            behind = destination.position[0, b] < origin.position[0, a]
-            if link >= 0 and link == destination.link[0, b] and not behind and ahead == gap:
-                return a
-    raise AssertionError("the origin has no link to the destination")
-
-
-def _without_repeats(stops: list[Ints], times: list[Floats]) -> tuple[Ints, Floats]:
-    """The stops and times joined, a node given twice in a row kept once."""
-    nodes, at = np.concatenate(stops), np.concatenate(times)
-    keep = np.ones(len(nodes), dtype=bool)
-    keep[1:] = (nodes[1:] != nodes[:-1]) | (nodes[1:] < 0)
-    return nodes[keep], at[keep]
 
 
 # ---------------------------------------------------------------------- chains
@@ -474,4 +308,4 @@ def _break_rings(interior: NDArray[np.bool_], tails: Ints, heads: Ints, n: int) 
     np.minimum.at(lowest, label[members], members)
     broken = interior.copy()
     broken[lowest[lowest < n]] = False
-    return broken
+    return np.asarray(broken)

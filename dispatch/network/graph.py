@@ -28,6 +28,9 @@ from .validate import checked, node_indices, plain
 
 __all__ = ["Partition", "RoadNetwork", "Route", "Tree"]
 
+Names = Sequence[str] | None
+Snapped = tuple[NDArray[np.int64], NDArray[np.float64]]
+
 CHUNK_ENTRIES = 8_000_000
 """Dijkstra rows held at once by :meth:`RoadNetwork.travel_times` (64 MB of times)."""
 
@@ -120,9 +123,7 @@ class RoadNetwork:
         tails, heads, travel_time, length = tails[order], heads[order], travel_time[order], length[order]
         first = np.ones(len(tails), dtype=bool)
         first[1:] = (tails[1:] != tails[:-1]) | (heads[1:] != heads[:-1])
-        self.labels = labels
-        self.xy = xy
-        self.crs = crs
+        self.labels, self.xy, self.crs = labels, xy, crs
         self.tails, self.heads = tails[first], heads[first]
         self.travel_time, self.length = travel_time[first], length[first]
         for array in (self.labels, self.xy, self.tails, self.heads, self.travel_time, self.length):
@@ -171,14 +172,11 @@ class RoadNetwork:
     @cached_property
     def snapper(self) -> Snapper:
         """Nearest nodes and road points by straight-line metres (see :mod:`~dispatch.network.snap`)."""
-        plain = self.tails != self.heads
-        pairs = np.sort(np.column_stack([self.tails, self.heads])[plain], axis=1)
-        return Snapper(self.xy, np.unique(pairs, axis=0).reshape(-1, 2), geographic=self.geographic)
+        return Snapper(self.xy, self.tails, self.heads, geographic=self.geographic)
 
     @cached_property
     def core(self) -> Core:
-        """The network with degree-2 chains contracted, which searches run on (see
-        :mod:`~dispatch.network.contract`)."""
+        """The network with its degree-2 chains contracted (:mod:`~dispatch.network.contract`)."""
         return Core(self.n_nodes, self.tails, self.heads, self.travel_time)
 
     @cached_property
@@ -190,13 +188,7 @@ class RoadNetwork:
 
     # ------------------------------------------------------------------ snapping
 
-    def snap(
-        self,
-        points: ArrayLike,
-        *,
-        max_distance: float = math.inf,
-        names: Sequence[str] | None = None,
-    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    def snap(self, points: ArrayLike, *, max_distance: float = math.inf, names: Names = None) -> Snapped:
         """The nearest node to each point and its straight-line distance in metres.
 
         Raises :class:`InputError` naming every point (by ``names``, e.g.
@@ -204,27 +196,19 @@ class RoadNetwork:
         """
         return self.snapper.snap(points, max_distance=max_distance, names=names)
 
-    def locate(
-        self,
-        points: ArrayLike,
-        *,
-        max_distance: float = math.inf,
-        names: Sequence[str] | None = None,
-    ) -> Places:
+    def locate(self, points: ArrayLike, *, max_distance: float = math.inf, names: Names = None) -> Places:
         """Each point's nearest place on the road: the nearest point of the nearest
-        road segment, with the snap distance in metres (as osmnx's
-        ``nearest_edges`` with the point on it).
-
-        Raises :class:`InputError` naming every point (by ``names``) farther than
-        ``max_distance`` from every road.
+        road segment (as osmnx's ``nearest_edges``, with the point on it) and the
+        snap distance in metres; :class:`InputError` names every point (by
+        ``names``) farther than ``max_distance`` from every road.
 
         Examples
         --------
         >>> from dispatch.network.convert import from_edges
         >>> roads = from_edges([("a", "b", 100.0)], {"a": (0, 0), "b": (1_000, 0)})
-        >>> place = roads.locate([(250, 30)])
-        >>> place.share.tolist(), place.distance.tolist(), roads.place_times(roads.places([0]), place).tolist()
-        ([0.25], [30.0], [[25.0]])
+        >>> place = roads.locate([(250, 30)])  # a quarter of the way along, 30 m off the road
+        >>> place.share.tolist(), place.distance.tolist(), place.enter_time.tolist()
+        ([0.25], [30.0], [[25.0, inf]])
         """
         tail, head, share, xy, distance = self.snapper.along(points, max_distance=max_distance, names=names)
         return self.core.on_edges(tail, head, share, xy, distance)
@@ -233,11 +217,6 @@ class RoadNetwork:
         """Nodes as places."""
         nodes = np.atleast_1d(node_indices(nodes, self.n_nodes))
         return self.core.at_nodes(nodes, self.xy[nodes])
-
-    def place_times(self, origins: Places, destinations: Places, *, limit: float = math.inf) -> NDArray[np.float64]:
-        """The ``len(origins) x len(destinations)`` travel-time matrix between
-        places, on the contracted network (times beyond ``limit`` are ``inf``)."""
-        return self.core.times(origins, destinations, limit=limit)
 
     # ------------------------------------------------------------------ travel times
 

@@ -19,6 +19,10 @@ __all__ = ["EARTH_RADIUS", "Snapper", "far_from_road", "is_geographic"]
 EARTH_RADIUS = 6_371_008.8
 """Mean earth radius in metres."""
 
+AT_NODE = 0.5
+"""A point on the road this close to a node (metres) is at the node: coordinates
+that went through a file or a datum shift and back are off by millimetres."""
+
 GEOGRAPHIC_NAMES = {"epsg:4326", "epsg:4490", "ogc:crs84", "wgs84"}
 """CRS names known to be longitude/latitude when pyproj is not installed."""
 
@@ -57,16 +61,19 @@ class Snapper:
     """Nearest road node, or nearest point on a road segment, of any point, by
     straight-line distance in metres.
 
-    ``segments`` are the node pairs joined by a road (either way), as an
-    ``(m, 2)`` array. On a lon/lat graph (``geographic``) distances are measured
+    Roads run ``tails -> heads``. On a lon/lat graph (``geographic``) distances are measured
     on an equirectangular projection about the nodes' mean latitude.
     """
 
-    def __init__(self, xy: NDArray[np.float64], segments: NDArray[np.int64], *, geographic: bool) -> None:
+    def __init__(
+        self, xy: NDArray[np.float64], tails: NDArray[np.int64], heads: NDArray[np.int64], *, geographic: bool
+    ) -> None:
         self.geographic = geographic
         self._xy = xy
         self._lat0 = math.radians(float(xy[:, 1].mean())) if geographic and len(xy) else 0.0
         self._metric = self.metric(xy)
+        pairs = np.sort(np.column_stack([tails, heads])[tails != heads], axis=1)
+        segments = np.unique(pairs, axis=0).reshape(-1, 2)  # each road once, either way
         alone = np.setdiff1d(np.arange(len(xy)), segments.ravel())  # nodes without a road: points
         self._segments = np.vstack([segments.reshape(-1, 2), np.column_stack([alone, alone])]).astype(np.int64)
 
@@ -105,8 +112,8 @@ class Snapper:
     ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         """The nearest point on the nearest road segment to each point: the
         segment's end nodes ``tail`` and ``head``, the ``share`` of the way from
-        ``tail`` (0 or 1 at a node), the point on the road (in the graph's
-        coordinates) and the distance in metres. Of equally near segments the
+        ``tail`` (0 or 1 at a node, or within :data:`AT_NODE` of one), the point
+        on the road (in the graph's coordinates) and the distance in metres. Of equally near segments the
         first is taken. Points not finite, or farther than ``max_distance``,
         raise :class:`InputError` naming them (as :meth:`snap`)."""
         points, names = self._checked(points, names)
@@ -125,6 +132,9 @@ class Snapper:
             share = np.where(length > 0, np.einsum("ij,ij->i", metric - a, span) / length, 0.0)
         share = np.clip(share, 0.0, 1.0)
         distance = np.linalg.norm(metric - (a + share[:, None] * span), axis=1)
+        length = np.sqrt(length)
+        share[share * length <= AT_NODE] = 0.0
+        share[(1.0 - share) * length <= AT_NODE] = 1.0
         problems = far_from_road(names, distance, max_distance, "road")
         if problems:
             raise InputError("locations off the road network", problems)

@@ -38,7 +38,7 @@ from .decision import Decision, Explainer
 from .fleet import Fleet
 from .policies import ClusterFirst, NearestFree, Policy
 from .selection import Selector
-from .travel import TravelTables
+from .travel import Spot, TravelTables
 from .units import AVAILABLE, DISPATCHED, ON_SCENE, OUT_OF_SERVICE, RETURNING, StatusBoard, UnitState
 
 __all__ = ["Dispatcher"]
@@ -119,7 +119,7 @@ class Dispatcher:
         self.fleet = Fleet.of(district, plan)
         if tables is None:
             tables = TravelTables.for_district(district)
-        elif tables.roads is not district.roads or not np.array_equal(tables.posts, district.post_nodes):
+        elif tables.roads is not district.roads or not _same_places(tables, district):
             raise InputError("the travel tables were built for another district's roads or posts")
         self.tables = tables
         self.board = StatusBoard(self.fleet.unit_post, tables, self.turnout)
@@ -203,15 +203,16 @@ class Dispatcher:
             if incident.id in self.calls:
                 raise InputError(f"incident {incident.id!r} is already waiting in the queue")
 
-    def _locate(self, incident: Incident) -> tuple[int, int]:
-        """The incident's road node and home station, checked to be reachable."""
-        target, home = self.district.locate(incident)
-        if np.isinf(self.tables.post_times[:, target]).all():
+    def _locate(self, incident: Incident) -> tuple[Spot, int]:
+        """Where the incident meets the road, and its home station, checked to be reachable."""
+        place, village, home = self.district.locate(incident)
+        spot = self.tables.village(village) if village >= 0 else Spot(place)
+        if np.isinf(self.tables.times_from_posts(spot)).all():
+            node = self.district.roads.label(int(place.nearest_node[0]))
             raise UnreachableError(
-                f"incident {incident.id!r} at road node {self.district.roads.label(target)!r} cannot be reached by "
-                "road from any station or partner"
+                f"incident {incident.id!r} at road node {node!r} cannot be reached by road from any station or partner"
             )
-        return target, home
+        return spot, home
 
     # ------------------------------------------------------------------ transitions
 
@@ -260,3 +261,11 @@ class Dispatcher:
         u, self.now = self._transition(unit_id, at, (OUT_OF_SERVICE,), "put back in service")
         self.board.park(u, AVAILABLE)
         return self.assigner.serve_queue(self.now)
+
+
+def _same_places(tables: TravelTables, district: District) -> bool:
+    """Whether ``tables`` were built for the district's posts and villages."""
+    return all(
+        np.array_equal(a.xy, b.xy) and np.array_equal(a.link, b.link)
+        for a, b in ((tables.posts, district.post_places), (tables.targets, district.village_places))
+    )

@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from .decision import Weighed
 from .fleet import Fleet
 from .policies import Policy
+from .travel import Spot
 from .units import DISPATCHED, StatusBoard
 
 __all__ = ["Selector"]
@@ -41,7 +42,7 @@ class Selector:
         """Every unit the policy would ever send to station ``home``'s incidents."""
         return np.asarray(np.logical_or.reduce(self.tiers(home)))
 
-    def choose(self, priority: int, target: int, home: int, now: float) -> tuple[int | None, Weighed]:
+    def choose(self, priority: int, target: Spot, home: int, now: float) -> tuple[int | None, Weighed]:
         """The nearest free unit of the first tier that has one (or, with
         preemption, the nearest unit on its way to a less urgent call)."""
         board = self.board
@@ -65,7 +66,7 @@ class Selector:
         return None, weighed
 
     def choose_many(
-        self, priorities: Sequence[int], located: Sequence[tuple[int, int]], now: float
+        self, priorities: Sequence[int], located: Sequence[tuple[Spot, int]], now: float
     ) -> tuple[dict[int, int], NDArray[np.float64]]:
         """Units for several calls at once, the most urgent calls first: the calls
         of each priority get as many of the free units left as they can, with the

@@ -27,6 +27,8 @@ from numpy.typing import NDArray
 from ..district import District
 from ..errors import InfeasibleError, InputError, listed
 from ..model import StationKind
+from ..network.contract import Places
+from ..network.search import place_times
 from .border import near_boundary
 from .diagnose import Inputs, diagnose, explain_infeasible
 from .facility import Assignment, Balance, FacilitySolution, solve_assignment
@@ -81,15 +83,13 @@ def _inputs(district: District, params: ClusterParams) -> Inputs:
     rates = district.incident_rates
     if len(rates) and rates.sum() > 0:
         busy = np.flatnonzero(rates > 0)
-        demand_nodes, demand_rate, home = (
-            district.village_nodes[busy],
-            rates[busy],
-            district.home_stations[busy],
-        )
+        demand, demand_rate, home = district.village_places[busy], rates[busy], district.home_stations[busy]
+        radius = float(np.max(district.village_first_due.time[busy], initial=0.0))
     else:
-        demand_nodes, demand_rate, home = district.station_nodes, workload, np.arange(len(stations))
-    targets = np.concatenate([district.station_nodes, demand_nodes])
-    times = _site_times(district, params, sites, targets, home, len(stations))
+        demand, demand_rate, home = district.station_places, workload, np.arange(len(stations))
+        radius = 0.0
+    targets = Places.join([district.station_places, demand])
+    times = _site_times(district, params, sites, targets, home, radius)
     link = times[:, : len(stations)]
     order = np.argsort(home, kind="stable")
     weighted = times[:, len(stations) :][:, order] * demand_rate[order]
@@ -105,25 +105,25 @@ def _site_times(
     district: District,
     params: ClusterParams,
     sites: NDArray[np.int64],
-    targets: NDArray[np.int64],
+    targets: Places,
     home: NDArray[np.int64],
-    n_stations: int,
+    radius: float,
 ) -> NDArray[np.float64]:
     """Road seconds (whole) from each site to the stations then the demand points.
 
     A site only needs the demand of stations within ``max_link_time``, which lies
-    within ``max_link_time`` plus the demand's own distance from its station, so
-    Dijkstra stops there; a site whose needed demand it still misses (a demand
-    point far from its home station) is searched again without a limit.
+    within ``max_link_time`` plus the demand's own distance from its station (at
+    most ``radius``), so Dijkstra stops there; a site whose needed demand it still
+    misses (a demand point far from its home station) is searched again without a
+    limit.
     """
-    roads = district.roads
-    radius = float(np.max(district.first_due.time[targets[n_stations:]], initial=0.0))
+    roads, n_stations = district.roads, len(district.stations)
     limit = params.max_link_time + 2 * radius
-    times = np.rint(roads.travel_times(district.station_nodes[sites], targets, limit=limit))
+    times = np.rint(place_times(roads.core, district.station_places[sites], targets, limit=limit))
     near = times[:, :n_stations] <= params.max_link_time
     missing = np.flatnonzero((near[:, home] & np.isinf(times[:, n_stations:])).any(axis=1))
     if len(missing):
-        times[missing] = np.rint(roads.travel_times(district.station_nodes[sites[missing]], targets))
+        times[missing] = np.rint(place_times(roads.core, district.station_places[sites[missing]], targets))
     return times
 
 

@@ -4,6 +4,7 @@ self-loops and rings of chain nodes."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import networkx as nx
@@ -13,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dispatch import InputError
-from dispatch.network.contract import POINT_AT_END, POINT_AT_START
 from dispatch.network.convert import from_edges, from_networkx
+from dispatch.network.search import POINT_AT_END, POINT_AT_START, place_times, route, towards
 
 from .test_graph import road_graphs
 
@@ -36,7 +37,7 @@ def chain_graphs(draw: st.DrawFn) -> nx.MultiDiGraph:
         for k, node in enumerate(path[1:-1]):
             graph.add_node(node, x=float(100 * a + 10 * (k + 1)), y=float(10 * (k + 1)))
         next_id += bends
-        for u, v in zip(path[:-1], path[1:]):
+        for u, v in itertools.pairwise(path):
             if u == v:
                 continue
             graph.add_edge(u, v, travel_time=float(draw(st.integers(0, 30))))
@@ -71,7 +72,7 @@ def with_point(graph: nx.MultiDiGraph, tail: object, head: object, share: float,
 def test_times_between_nodes_on_the_contracted_network_equal_networkx_exactly(graph: nx.MultiDiGraph) -> None:
     roads = from_networkx(graph)
     nodes = roads.places(np.arange(roads.n_nodes))
-    ours = roads.place_times(nodes, nodes)
+    ours = place_times(roads.core, nodes, nodes)
     for i, source in enumerate(roads.labels.tolist()):
         theirs = nx.single_source_dijkstra_path_length(graph, source, weight="travel_time")
         assert ours[i].tolist() == [theirs.get(t, math.inf) for t in roads.labels.tolist()]
@@ -102,9 +103,9 @@ def test_points_on_edges_are_reached_and_left_as_networkx_finds_with_the_point_i
     labels = roads.labels.tolist()
     expected_out = [out_of.get(t, math.inf) for t in labels]
     expected_in = [into.get(t, math.inf) for t in labels]
-    assert roads.place_times(point, nodes)[0] == pytest.approx(expected_out, rel=1e-12, abs=1e-9)
-    assert roads.place_times(nodes, point)[:, 0] == pytest.approx(expected_in, rel=1e-12, abs=1e-9)
-    assert roads.place_times(point, point)[0, 0] == 0.0
+    assert place_times(roads.core, point, nodes)[0] == pytest.approx(expected_out, rel=1e-12, abs=1e-9)
+    assert place_times(roads.core, nodes, point)[:, 0] == pytest.approx(expected_in, rel=1e-12, abs=1e-9)
+    assert place_times(roads.core, point, point)[0, 0] == 0.0
 
     # The route from any node to the point, and from the point to any node,
     # drives real edges and takes the time found.
@@ -115,9 +116,9 @@ def test_points_on_edges_are_reached_and_left_as_networkx_finds_with_the_point_i
     ):
         if math.isinf(time):
             with pytest.raises(ValueError, match="no route"):
-                roads.core.route(origin, destination, roads.core.inbound(destination))
+                route(roads.core, origin, destination, towards(roads.core, destination))
             continue
-        stops, times = roads.core.route(origin, destination, roads.core.inbound(destination))
+        stops, times = route(roads.core, origin, destination, towards(roads.core, destination))
         assert times[-1] == pytest.approx(time, rel=1e-12, abs=1e-9)
         assert np.all(np.diff(times) >= -1e-9)
         named = [label if s in (POINT_AT_START, POINT_AT_END) else labels[s] for s in stops.tolist()]
@@ -136,8 +137,8 @@ def test_a_long_chain_contracts_to_its_two_ends() -> None:
     edges = [(k, k + 1, 10.0) for k in range(99)] + [(k + 1, k, 12.0) for k in range(99)]
     roads = from_edges(edges, {k: (float(k), 0.0) for k in range(100)})
     assert roads.core.n_nodes == 2
-    assert roads.place_times(roads.places([0]), roads.places([99])).tolist() == [[990.0]]
-    assert roads.place_times(roads.places([60]), roads.places([20])).tolist() == [[480.0]]
+    assert place_times(roads.core, roads.places([0]), roads.places([99])).tolist() == [[990.0]]
+    assert place_times(roads.core, roads.places([60]), roads.places([20])).tolist() == [[480.0]]
 
 
 def test_a_call_on_a_one_way_road_is_reached_only_in_its_direction() -> None:
@@ -147,9 +148,9 @@ def test_a_call_on_a_one_way_road_is_reached_only_in_its_direction() -> None:
     call = roads.locate([(750, 10)])  # three quarters of the way from a to b, 10 m off the road
     assert call.distance.tolist() == [10.0]
     a, b = roads.places([roads.index("a"), roads.index("b")])[[0]], roads.places([roads.index("b")])
-    assert roads.place_times(a, call).tolist() == [[75.0]]  # straight along the one-way road
-    assert roads.place_times(b, call).tolist() == [[175.0]]  # round through c and a: no driving against it
-    assert roads.place_times(call, b).tolist() == [[25.0]]
+    assert place_times(roads.core, a, call).tolist() == [[75.0]]  # straight along the one-way road
+    assert place_times(roads.core, b, call).tolist() == [[175.0]]  # round through c and a: no driving against it
+    assert place_times(roads.core, call, b).tolist() == [[25.0]]
 
 
 def test_a_call_exactly_at_a_junction_of_many_roads_is_the_junction() -> None:
@@ -159,7 +160,7 @@ def test_a_call_exactly_at_a_junction_of_many_roads_is_the_junction() -> None:
     call = roads.locate([(0.0, 0.0)])
     assert call.node.tolist() == [0] and call.distance.tolist() == [0.0]
     everywhere = roads.places(np.arange(7))
-    assert roads.place_times(call, everywhere).tolist() == [[0.0] + [60.0] * 6]
+    assert place_times(roads.core, call, everywhere).tolist() == [[0.0] + [60.0] * 6]
 
 
 def test_a_road_segment_of_zero_length_snaps_to_its_end() -> None:
@@ -168,7 +169,7 @@ def test_a_road_segment_of_zero_length_snaps_to_its_end() -> None:
     roads = from_edges(edges, {"a": (0, 0), "b": (300, 0), "c": (300, 0), "d": (300, 300)})
     call = roads.locate([(300, 0)])
     assert call.node[0] in (roads.index("b"), roads.index("c"))
-    assert np.isfinite(roads.place_times(roads.places([0]), call)).all()
+    assert np.isfinite(place_times(roads.core, roads.places([0]), call)).all()
 
 
 def test_a_location_far_from_every_road_names_the_call_and_the_distance() -> None:

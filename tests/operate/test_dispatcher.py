@@ -150,7 +150,7 @@ def test_dispatch_many_serves_the_most_urgent_first_at_every_units_true_eta(
     ]
     etas = []
     for incident, (node, _) in zip(incidents, calls):
-        home = district.locate(incident)[1]
+        home = district.locate(incident)[2]
         allowed = {
             u for u, ok in zip(district.unit_ids, np.logical_or.reduce(policy.tiers(home, dispatcher.fleet))) if ok
         }

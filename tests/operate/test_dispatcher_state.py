@@ -78,7 +78,7 @@ def county(name: str) -> tuple[District, ClusterPlan, TravelTables]:
         district = zhuoshui_shuishi()
         plan = cluster(district, ClusterParams(centrals=("zhuoshui",)))
     tables = TravelTables.for_district(district)
-    tables.warm(district.village_nodes)
+    tables.warm()
     return district, plan, tables
 
 
@@ -217,7 +217,7 @@ class Driver:
 
     def expect_new(self, incidents: list[Incident]) -> None:
         for incident in incidents:
-            self.home[incident.id] = self.district.locate(incident)[1]
+            self.home[incident.id] = self.district.locate(incident)[2]
 
     def settle(self, operation: str, decisions: list[Decision], at: float) -> None:
         """Bring the ledger up to date with ``decisions`` (every call's fate
@@ -298,10 +298,10 @@ def snapshot(dispatcher: Dispatcher) -> tuple[object, ...]:
     return (
         dispatcher.now,
         board.status.tobytes(),
-        tuple(board.nodes),
+        tuple(map(id, board.spots)),
         tuple(map(id, board.legs)),
         tuple(map(id, board.calls)),
-        tuple(board.targets),
+        tuple(map(id, board.targets)),
         tuple(board.homes),
         tuple(map(id, calls._heap)),
         frozenset(calls._ids),
