@@ -193,11 +193,12 @@ class District(Frozen):
         """Incidents a year at each village."""
         return np.array([v.incident_rate for v in self.villages], dtype=np.float64)
 
-    def locate(self, incident: Incident) -> tuple[Places, int, int]:
+    def locate(self, incident: Incident) -> tuple[Places | None, int, int]:
         """Where ``incident`` meets the road, the index of its village (``-1``
         for a location) and the index of its home station.
 
-        An incident at a village takes the village's place and station; one at a
+        An incident at a village takes the village's place (``None`` is given:
+        it is ``village_places[index]``) and station; one at a
         location snaps to the nearest point of the nearest road segment (within
         :attr:`max_snap_distance`, else :class:`InputError` naming the incident and
         the distance) and belongs to the jurisdiction that contains it, else to
@@ -209,7 +210,7 @@ class District(Frozen):
                 raise InputError(
                     f"incident {incident.id!r} names village {incident.village!r}, which is not in the district"
                 )
-            return self._village_places[[index]], index, int(self.home_stations[index])
+            return None, index, int(self.home_stations[index])
         assert incident.location is not None
         place = self.roads.locate(
             [incident.location], max_distance=self.max_snap_distance, names=[f"incident {incident.id!r}"]

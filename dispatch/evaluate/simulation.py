@@ -349,7 +349,6 @@ def simulate(
             tables=tables,
         )
         tables = dispatcher.tables
-        tables.warm()
         runs.append(_run(dispatcher, stream, params.horizon))
         _warn_unanswered(runs[-1], district, r)
         tracker.advance()

@@ -103,7 +103,16 @@ def _csv(path: Path, source: str, encoding: str | None) -> Table:
     if not rows or not any(c.strip() for c in rows[0]):
         raise InputError(f"{source} is empty: it needs a header row and data rows")
     headers = [h.strip() for h in rows[0]]
-    return _spreadsheet(source, headers, rows[1:], used)
+    body = rows[1:]
+    if body and all(len(row) == len(headers) for row in body):  # the usual file: a column at a time
+        columns = [[c.strip() or None for c in column] for column in zip(*body)]
+        none = np.array(None, dtype=object)
+        empty = np.logical_and.reduce([np.equal(np.array(c, dtype=object), none) for c in columns])
+        keep = np.flatnonzero(~np.asarray(empty, dtype=bool)).tolist()
+        table = [list(row) for row in zip(*columns)]
+        kept = table if len(keep) == len(table) else [table[i] for i in keep]
+        return Table(source, headers, kept, [i + 2 for i in keep], encoding=used)
+    return _spreadsheet(source, headers, body, used)
 
 
 def _spreadsheet(source: str, headers: list[str], body: list[list[Any]], encoding: str | None = None) -> Table:
@@ -265,11 +274,14 @@ def _ogr_read(read: Any, path: Path, source: str, layer: str | None, encoding: s
     # Python values, with NaN and "" as empty cells
     columns = [[None if v is None or v != v or v == "" else v for v in values.tolist()] for values in fields]
     rows = [list(r) for r in zip(*columns)] if columns else [[] for _ in range(len(geometry or []))]
+    numbers = list(range(len(rows)))
     if geometry is not None:
         bad = np.flatnonzero(~shapely.is_valid(geometry) | shapely.is_empty(geometry) | shapely.is_missing(geometry))
-        problems = [f"feature {i}: empty or invalid geometry ({shapely.is_valid_reason(geometry[i])})" for i in bad]
-        if problems:
+        if path.suffix.lower() == ".pbf":  # an extract cuts ways at its edge, some down to one point: left out
+            numbers = np.setdiff1d(np.arange(len(rows)), bad).tolist()
+            geometry, rows = geometry[numbers], [rows[i] for i in numbers]
+        elif len(bad):
+            problems = [f"feature {i}: empty or invalid geometry ({shapely.is_valid_reason(geometry[i])})" for i in bad]
             raise InputError(f"{source} has malformed features", listed(problems))
     shapes = list(geometry) if geometry is not None else None
-    numbers = list(range(len(rows)))
     return Table(source, headers, rows, numbers, shapes, meta.get("crs"), "feature", meta.get("encoding"))

@@ -98,6 +98,7 @@ class Core:
         order = np.lexsort((heads, tails))
         self.tails, self.heads, self.edge_time = tails[order], heads[order], times[order]
         self.out_ptr = np.concatenate([[0], np.cumsum(np.bincount(self.tails, minlength=n))])
+        self.edge_key = self.tails * n + self.heads  # sorted: edges are found by bisection
         interior = _chain_nodes(n, self.tails, self.heads)
         while True:
             first, rank, offset = _ranked(_following(interior, self.tails, self.heads, self.out_ptr), self.edge_time)
@@ -242,7 +243,7 @@ class Core:
 
     def edge(self, tails: Ints, heads: Ints) -> Ints:
         """The position (among the core's edges) of each edge ``tails -> heads``, ``-1`` if none."""
-        key = self.tails * self.n + self.heads
+        key = self.edge_key
         wanted = np.asarray(tails, dtype=np.int64) * self.n + np.asarray(heads, dtype=np.int64)
         if not len(key):
             return np.full(len(wanted), -1, dtype=np.int64)

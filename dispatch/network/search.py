@@ -76,15 +76,20 @@ def from_places(core: Core, places: Places, *, limit: float = math.inf) -> Float
 def towards(core: Core, place: Places, *, limit: float = math.inf) -> Inbound:
     """Every core node's fastest way to ``place`` (a batch of one), within ``limit``."""
     nc = core.n_nodes
-    used = place.enter[0] < nc
+    used = np.flatnonzero(place.enter[0] < nc)
     rows, previous = _search(core, place.enter[0][used], reverse=True, limit=limit, predecessors=True)
-    total = rows + place.enter_time[0][used][:, None]
-    pick = np.argmin(total, axis=0) if len(total) else np.zeros(nc, dtype=np.int64)
-    columns = np.arange(nc)
-    times = np.append(total[pick, columns] if len(total) else np.full(nc, np.inf), np.inf)
+    entry = np.zeros(nc, dtype=np.int8)
+    if not len(used):
+        return Inbound(np.full(nc + 1, np.inf), entry, np.full(nc, -1, dtype=np.int32), limit)
+    times, following = rows[0] + place.enter_time[0, used[0]], previous[0]
+    entry[:] = used[0]
+    if len(used) == 2:  # a place on a road driven both ways: reached from either end
+        other = rows[1] + place.enter_time[0, used[1]]
+        closer = other < times
+        times, following = np.where(closer, other, times), np.where(closer, previous[1], following)
+        entry[closer] = used[1]
+    times = np.append(times, np.inf)
     times[times > limit] = np.inf
-    following = previous[pick, columns] if len(total) else np.full(nc, -1, dtype=np.int32)
-    entry = np.flatnonzero(used)[pick].astype(np.int8) if len(total) else np.zeros(nc, dtype=np.int8)
     return Inbound(times, entry, np.where(following < 0, -1, following).astype(np.int32), limit)
 
 
@@ -223,9 +228,9 @@ def _shared_slot(origin: Places, destination: Places, gap: float) -> int:
     for a in range(2):
         for b in range(2):
             link = origin.link[0, a]
-            ahead = destination.offset[0, b] - origin.offset[0, a]
-            behind = destination.position[0, b] < origin.position[0, a]
-            if link >= 0 and link == destination.link[0, b] and not behind and ahead == gap:
+            if link < 0 or link != destination.link[0, b] or destination.position[0, b] < origin.position[0, a]:
+                continue
+            if destination.offset[0, b] - origin.offset[0, a] == gap:
                 return a
     raise AssertionError("the origin has no link to the destination")
 

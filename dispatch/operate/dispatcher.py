@@ -206,9 +206,9 @@ class Dispatcher:
     def _locate(self, incident: Incident) -> tuple[Spot, int]:
         """Where the incident meets the road, and its home station, checked to be reachable."""
         place, village, home = self.district.locate(incident)
-        spot = self.tables.village(village) if village >= 0 else Spot(place)
+        spot = self.tables.village(village) if place is None else Spot(place)
         if np.isinf(self.tables.times_from_posts(spot)).all():
-            node = self.district.roads.label(int(place.nearest_node[0]))
+            node = self.district.roads.label(int(spot.place.nearest_node[0]))
             raise UnreachableError(
                 f"incident {incident.id!r} at road node {node!r} cannot be reached by road from any station or partner"
             )

@@ -76,12 +76,18 @@ class Leg:
     def point(self, at: float, xy: NDArray[np.float64]) -> NDArray[np.float64]:
         """Where the unit is at ``at``, between the stops it drives between."""
         k, remaining = self.next_stop(at)
-        stops = self.stop_xy(xy)
         if k == 0:
-            return np.asarray(stops[0])
+            return self._xy(0, xy)
         span = float(self.times[k] - self.times[k - 1])
         share = 1.0 - remaining / span if span > 0 else 1.0
-        return np.asarray(stops[k - 1] + share * (stops[k] - stops[k - 1]))
+        before = self._xy(k - 1, xy)
+        return np.asarray(before + share * (self._xy(k, xy) - before))
+
+    def _xy(self, k: int, xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        stop = int(self.stops[k])
+        if stop >= 0:
+            return np.asarray(xy[stop])
+        return np.asarray((self.start if stop == POINT_AT_START else self.finish).xy[0])
 
 
 class TravelTables:
@@ -145,19 +151,20 @@ class TravelTables:
             self.inbound(self._spots[int(k)])
 
     def inbound(self, spot: Spot, *, limit: float = math.inf) -> Inbound:
-        """The ways to ``spot`` from every core node.
+        """The ways to ``spot`` from every core node within ``limit`` seconds.
 
-        Kept spots get a full search, built once; any other spot gets a search
-        cut just beyond ``limit`` seconds (so that rounding never drops a node at
-        the limit), and the latest one is reused while it reaches far enough.
+        Searches are cut just beyond the limit (so that rounding never drops a
+        node at it). A kept spot keeps its search, cut half as far again, and
+        searches again only when a later call needs it to reach farther; any
+        other spot reuses the latest search while it reaches far enough.
         """
+        cut = limit + 1e-6 * (1.0 + limit)
         if spot.key >= 0:
             found = self._inbound.get(spot.key)
-            if found is None:
-                found = self._inbound[spot.key] = towards(self.core, spot.place)
+            if found is None or found.limit < cut:
+                found = self._inbound[spot.key] = towards(self.core, spot.place, limit=1.5 * cut)
             return found
-        if self._last is None or self._last[0] is not spot or self._last[1].limit < limit:
-            cut = limit + 1e-6 * (1.0 + limit)
+        if self._last is None or self._last[0] is not spot or self._last[1].limit < cut:
             self._last = (spot, towards(self.core, spot.place, limit=cut))
         return self._last[1]
 

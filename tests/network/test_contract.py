@@ -55,13 +55,14 @@ def chain_graphs(draw: st.DrawFn) -> nx.MultiDiGraph:
     return graph
 
 
-def with_point(graph: nx.MultiDiGraph, tail: object, head: object, share: float, name: str) -> nx.MultiDiGraph:
+def with_point(graph: nx.DiGraph, tail: object, head: object, share: float, name: object) -> nx.DiGraph:
     """``graph`` with node ``name`` inserted ``share`` of the way along the
     road between ``tail`` and ``head``, each way an edge runs."""
     graph = graph.copy()
     for a, b, part in ((tail, head, share), (head, tail, 1.0 - share)):
         if graph.has_edge(a, b):
-            t = min(d["travel_time"] for d in graph[a][b].values())
+            data = graph[a][b]
+            t = min(d["travel_time"] for d in data.values()) if graph.is_multigraph() else data["travel_time"]
             graph.add_edge(a, name, travel_time=part * t)
             graph.add_edge(name, b, travel_time=(1.0 - part) * t)
     return graph
