@@ -267,8 +267,9 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float) -> Reco
                 clear[serving[u]] = t
                 busy[u] += t - since[u]
                 record(dispatcher.clear(name, t))
-                if version[u] == ver:  # not sent on at once: it drives home
-                    schedule(dispatcher.unit(name).until, _HOME, u)
+                leg = dispatcher.board.legs[u]
+                if version[u] == ver and leg is not None:  # not sent on at once: it drives home
+                    schedule(leg.end, _HOME, u)
             else:
                 record(dispatcher.return_home(name, t))
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import gzip
 import io
 import os
@@ -27,7 +28,16 @@ from typing import IO
 
 from ..errors import InputError
 
-__all__ = ["atomic_folder", "atomic_write", "checked_file", "csv_rows", "decode", "open_text", "read_bytes"]
+__all__ = [
+    "atomic_folder",
+    "atomic_write",
+    "checked_file",
+    "collector_paused",
+    "csv_rows",
+    "decode",
+    "open_text",
+    "read_bytes",
+]
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
@@ -154,6 +164,20 @@ def csv_rows(text: str, source: str) -> list[list[str]]:
         return list(reader)
     except csv.Error as error:  # e.g. a field over the csv module's 128 KB limit
         raise InputError(f"{source}, line {reader.line_num}: {error}") from None
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a file becomes millions of small
+    objects (it would scan them again and again, more often the bigger the file),
+    and back on after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextmanager

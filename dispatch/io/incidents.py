@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputError, listed
+from .files import collector_paused
 from .layers import Layer, LayerSource, read_layer
 
 __all__ = ["CHINA_TIME", "Calls", "calls_of", "parse_time", "read_calls"]
@@ -131,8 +132,8 @@ def read_calls(
     >>> len(calls), calls.village, float(calls.time[1] - calls.time[0])
     (2, ('v001', 'v002'), 3300.0)
     """
-    layer = read_layer(source, "incidents", to_crs=to_crs, crs=crs, columns=columns)
-    return calls_of(layer)
+    with collector_paused():
+        return calls_of(read_layer(source, "incidents", to_crs=to_crs, crs=crs, columns=columns))
 
 
 def calls_of(layer: Layer) -> Calls:
@@ -246,29 +247,25 @@ what is left of the line after them (all of it when it does not)."""
 def _chinese_times(values: list[Any]) -> NDArray[np.float64]:
     """Seconds since the epoch of the values in the usual Chinese and ISO forms
     without a zone, parsed at once (``nan`` for any other value): one regular
-    expression over all the values, one a line, then numpy's string functions
-    and date parsing."""
+    expression over all the values, one a line, then numpy's date parsing."""
     text = "\n".join(v.replace("\n", " ") if isinstance(v, str) else "" for v in values)
-    parts = np.array(_EVERY_LINE.findall(text), dtype=str).reshape(-1, 7)
-    year, month, day, hour, minute, second, rest = parts.T
-    whole = (np.char.str_len(year) > 0) & (np.char.str_len(rest) == 0)
-
-    def two(digits: NDArray[np.str_]) -> NDArray[np.str_]:
-        return np.asarray(np.char.zfill(np.where(np.char.str_len(digits) > 0, digits, "0"), 2))
-
-    point = np.char.find(second, ".")
-    seconds = np.where((point == 1) | ((point < 0) & (np.char.str_len(second) == 1)), np.char.add("0", second), second)
-    seconds = np.where(np.char.str_len(second) > 0, seconds, "00")
-    iso = year
-    for separator, part in (("-", two(month)), ("-", two(day)), ("T", two(hour)), (":", two(minute)), (":", seconds)):
-        iso = np.char.add(np.char.add(iso, separator), part)
+    iso = [
+        f"{y}-{mo:0>2}-{d:0>2}T{h or 0:0>2}:{mi or 0:0>2}:{_two(s)}" if y and not rest else "NaT"
+        for y, mo, d, h, mi, s, rest in _EVERY_LINE.findall(text)
+    ]
     try:
-        stamps = np.where(whole, iso, "NaT").astype("datetime64[ms]")
+        stamps = np.array(iso, dtype="datetime64[ms]")
     except ValueError:  # an impossible date somewhere: each is parsed on its own
         return np.full(len(values), np.nan)
     found = stamps.astype(np.int64) / 1_000.0 - 8 * 3_600.0
     found[np.isnat(stamps)] = np.nan
     return np.asarray(found, dtype=np.float64)
+
+
+def _two(seconds: str) -> str:
+    """Seconds (``5``, ``5.25`` or none) with two digits before the point."""
+    whole = seconds.find(".")
+    return "00" if not seconds else "0" + seconds if (whole if whole >= 0 else len(seconds)) == 1 else seconds
 
 
 def _plain_number(value: Any) -> bool:

@@ -47,7 +47,9 @@ __all__ = ["Dispatcher"]
 def _seconds(name: str, value: object, *, minimum: float = -math.inf) -> float:
     """``value`` as a finite number of seconds, at least ``minimum``; an
     :class:`InputError` naming ``name`` otherwise."""
-    seconds = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
+    kind = type(value)
+    plain = kind is float or kind is int or (isinstance(value, numbers.Real) and not isinstance(value, bool))
+    seconds = float(value) if plain else math.nan  # type: ignore[arg-type]
     if not minimum <= seconds < math.inf:
         bound = "" if minimum == -math.inf else f" >= {minimum:g}"
         raise InputError(f"{name} must be a finite number of seconds{bound}, got {value!r}")
@@ -195,7 +197,7 @@ class Dispatcher:
         repeated = sorted(name for name, count in Counter(i.id for i in incidents).items() if count > 1)
         if repeated:
             raise InputError(f"incident ids must be unique, but {repeated} come more than once")
-        serving = {call.id: u for u, call in enumerate(self.board.calls) if call is not None}
+        serving = self.board.serving
         for incident in incidents:
             if incident.id in serving:
                 unit = self.unit_ids[serving[incident.id]]

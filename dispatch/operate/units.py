@@ -67,6 +67,7 @@ class StatusBoard:
         self.spots = [tables.post(p) for p in unit_post.tolist()]  # where each unit is, or drives to
         self.legs: list[Leg | None] = [None] * len(unit_post)
         self.calls: list[Incident | None] = [None] * len(unit_post)
+        self.serving: dict[str, int] = {}  # incident id -> the unit serving it
         self.targets: list[Spot | None] = [None] * len(unit_post)
         self.homes = [-1] * len(unit_post)
 
@@ -156,6 +157,10 @@ class StatusBoard:
 
     def send(self, u: int, leg: Leg, incident: Incident, spot: Spot, home: int) -> None:
         """Unit ``u`` drives ``leg`` to ``incident`` at ``spot`` (home station ``home``)."""
+        dropped = self.calls[u]
+        if dropped is not None:
+            del self.serving[dropped.id]
+        self.serving[incident.id] = u
         self.legs[u], self.calls[u], self.targets[u], self.homes[u] = leg, incident, spot, home
         self.spots[u] = spot
         self.status[u] = DISPATCHED
@@ -170,6 +175,9 @@ class StatusBoard:
         home = self.home(u)
         self.legs[u] = self.tables.leg(self.spots[u], home, now)
         self.spots[u] = home
+        call = self.calls[u]
+        if call is not None:
+            del self.serving[call.id]
         self.calls[u], self.targets[u] = None, home
         self.status[u] = RETURNING
 
