@@ -17,7 +17,7 @@ from .errors import InputError
 from .model import Frozen, Incident, Partner, Station, Unit, Village
 from .network.contract import Places
 from .network.graph import Partition, RoadNetwork
-from .network.search import nearest, partition
+from .network.search import joined, nearest, partition
 from .network.snap import far_from_road
 
 __all__ = ["District"]
@@ -262,15 +262,14 @@ def _snapped(
     """Where each of ``items`` meets the road; the problems (too far from any
     road, or on a part cut off from the rest) are added to ``problems``."""
     roads = district.roads
-    main = np.append(roads.main_component[roads.core.nodes], False)  # "no node" is in no part
     names = [f"{kind} {item.id!r}" for item in items]
     places = roads.locate([item.location for item in items])
     problems += far_from_road(names, places.distance, district.max_snap_distance, "road")
-    joined = np.asarray(main[places.enter].any(axis=1) & main[places.leave].any(axis=1))
+    connected = joined(roads.core.mask(roads.main_component), places)
     problems += [
         f"{names[i]} snaps to road node {roads.label(v)!r}, in a part of the road network cut off from the rest"
         for i, v in enumerate(places.nearest_node.tolist())
-        if not joined[i] and places.distance[i] <= district.max_snap_distance
+        if not connected[i] and places.distance[i] <= district.max_snap_distance
     ]
     return places
 

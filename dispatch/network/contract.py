@@ -183,6 +183,11 @@ class Core:
         """Number of core nodes."""
         return len(self.nodes)
 
+    def mask(self, part: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        """``part``, a mask of the full network's nodes, on the core nodes (with
+        an entry for "no node", never in it)."""
+        return np.append(part[self.nodes], False)
+
     def at_nodes(self, nodes: Ints, xy: Floats) -> Places:
         """Nodes of the full network as places (``xy``: their coordinates)."""
         nodes = np.asarray(nodes, dtype=np.int64)

@@ -21,6 +21,7 @@ __all__ = [
     "Inbound",
     "direct",
     "from_places",
+    "joined",
     "nearest",
     "partition",
     "place_times",
@@ -130,6 +131,12 @@ def nearest(core: Core, sources: Places, places: Places, partition: tuple[Floats
         owner = np.where(closer, np.argmin(along, axis=0), owner)
         time = np.minimum(time, along.min(axis=0))
     return time, np.where(np.isfinite(time), owner, -1)
+
+
+def joined(inside: NDArray[np.bool_], places: Places) -> NDArray[np.bool_]:
+    """Which places can be reached from a part of the network and can leave into
+    it (``inside``: the part's core nodes, see :meth:`Core.mask`)."""
+    return np.asarray(inside[places.enter].any(axis=1) & inside[places.leave].any(axis=1))
 
 
 def direct(origins: Places, destinations: Places) -> Floats:

@@ -31,6 +31,7 @@ import numpy as np
 from ..district import District
 from ..errors import InputError, UnreachableError
 from ..model import Incident, Queue
+from ..network.search import joined
 from ..plan.structure import ClusterPlan
 from .assignment import Assigner
 from .calls import CallQueue
@@ -209,10 +210,16 @@ class Dispatcher:
         """Where the incident meets the road, and its home station, checked to be reachable."""
         place, village, home = self.district.locate(incident)
         spot = self.tables.village(village) if place is None else Spot(place)
+        node = int(spot.place.nearest_node[0])
         if np.isinf(self.tables.times_from_posts(spot)).all():
-            node = self.district.roads.label(int(spot.place.nearest_node[0]))
             raise UnreachableError(
-                f"incident {incident.id!r} at road node {node!r} cannot be reached by road from any station or partner"
+                f"incident {incident.id!r} at road node {self.district.roads.label(node)!r} cannot be reached by "
+                "road from any station or partner"
+            )
+        if place is not None and not joined(self.tables.main, place)[0]:
+            raise UnreachableError(
+                f"incident {incident.id!r} on the road at node {self.district.roads.label(node)!r} can be reached, "
+                "but no road leads from it back to the rest of the network (a one-way dead end?)"
             )
         return spot, home
 

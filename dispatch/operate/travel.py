@@ -108,6 +108,7 @@ class TravelTables:
         self.core = roads.core
         self.posts, self.targets = posts, targets
         self.post_core = from_places(self.core, posts)
+        self.main = self.core.mask(roads.main_component)
         kept = Places.join([targets, posts])
         self.post_times = self._from_posts(kept)
         self._spots = [Spot(kept[k], k) for k in range(len(kept))]

@@ -491,3 +491,19 @@ def test_a_call_far_from_every_road_names_the_call_and_the_distance(tiny: Distri
     with pytest.raises(InputError, match=r"incident 'lost' is [\d,]+ m from the nearest road \(at most 1,000 m"):
         dispatcher.dispatch(Incident(id="lost", location=(90_000.0, 90_000.0), time=LATER))
     assert snapshot(dispatcher) == before
+
+
+def test_a_call_on_a_one_way_dead_end_is_refused_and_changes_nothing(tiny: District) -> None:
+    positions = {label: tuple(xy) for label, xy in zip(tiny.roads.labels.tolist(), tiny.roads.xy.tolist())}
+    town = positions["shuishi-town"]
+    positions["spur"] = (town[0], town[1] + 3_000.0)
+    edges = [
+        (tiny.roads.label(u), tiny.roads.label(v), t)
+        for u, v, t in zip(tiny.roads.tails, tiny.roads.heads, tiny.roads.travel_time)
+    ]
+    edges.append(("shuishi-town", "spur", 300.0))  # a one-way road in, none out
+    dispatcher = Dispatcher(tiny.replace(roads=from_edges(edges, positions)))
+    before = snapshot(dispatcher)
+    with pytest.raises(UnreachableError, match="incident 'trapped' on the road at node 'spur' can be reached, but no"):
+        dispatcher.dispatch(Incident(id="trapped", location=(town[0] + 20.0, town[1] + 2_900.0), time=LATER))
+    assert snapshot(dispatcher) == before
