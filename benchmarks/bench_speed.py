@@ -47,6 +47,7 @@ from dispatch.datasets.synthetic import synthetic_roads
 from dispatch.evaluate.demand import DemandParams
 from dispatch.evaluate.simulation import SimulationParams, simulate
 from dispatch.network.convert import to_networkx
+from dispatch.network.search import joined
 from dispatch.operate import Dispatcher, TravelTables
 from dispatch.texttable import Table
 
@@ -152,18 +153,22 @@ def at_villages(district: District) -> Calls:
 
 
 def anywhere(district: District) -> Calls:
-    """A random point of a random road in the main part, 20 m off it."""
+    """A random point of a random road of the main part, 5 m off it (drawn again
+    while it would meet the road on a part cut off from the rest)."""
     roads = district.roads
     main = roads.main_component
+    inside = roads.core.mask(main)
     edges = np.flatnonzero(main[roads.tails] & main[roads.heads] & (roads.tails != roads.heads))
 
     def make(k: int, rng: np.random.Generator) -> Incident:
-        e = rng.choice(edges)
-        a, b = roads.xy[roads.tails[e]], roads.xy[roads.heads[e]]
-        along = b - a
-        normal = np.array([-along[1], along[0]]) / max(float(np.hypot(*along)), 1e-9)
-        point = a + rng.uniform(0.05, 0.95) * along + 20.0 * normal * (1e-5 if roads.geographic else 1.0)
-        return Incident(id=f"c{k}", location=(float(point[0]), float(point[1])))
+        while True:
+            e = rng.choice(edges)
+            a, b = roads.xy[roads.tails[e]], roads.xy[roads.heads[e]]
+            along = b - a
+            normal = np.array([-along[1], along[0]]) / max(float(np.hypot(*along)), 1e-9)
+            point = a + rng.uniform(0.05, 0.95) * along + 5.0 * normal
+            if joined(inside, roads.locate([point]))[0]:
+                return Incident(id=f"c{k}", location=(float(point[0]), float(point[1])))
 
     return make
 
