@@ -1,50 +1,69 @@
-"""Response time: before/after the reform, simulation throughput, hypercube solve time.
+"""Response time: before/after the reform, and simulation throughput.
 
 (a) The demo county before (OwnStation) and after (ClusterFirst with the plan) the
-    reform, on the same calls: the figures planners ask for.
-(b) Throughput: one district-year simulated by dispatch, against a SimPy model
-    with networkx shortest paths (``simpy_baseline.py``) on the same calls. The
-    baseline is run on the first calls of the year only (it takes seconds a call);
-    both must send the same unit to every one of them.
-(c) The exact hypercube model's solve time against the number of units N, with
-    Larson's approximation beside it.
+    reform, on the same calls: the figures planners ask for, with what they cost
+    to compute (plan, travel tables, simulation).
+(b) Throughput: dispatch's simulator against a SimPy model with networkx
+    shortest paths (``simpy_baseline.py``) on the same calls, the first
+    ``BASELINE_CALLS`` of a district-year (the baseline takes tens of
+    milliseconds a call, so it is not run for the year). Both must send the same
+    unit to every call. dispatch's one-off travel tables are counted in its
+    total; the SimPy model starts from a networkx graph it is given.
 
-Run: ``pip install simpy`` then ``python benchmarks/bench_response.py``.
+The hypercube model's solve times are in ``bench_hypercube.py``.
+
+Run: ``pip install -e '.[bench]'`` then ``python benchmarks/bench_response.py``.
 """
 
 from __future__ import annotations
 
 import time
 
-import numpy as np
-from common import best_of
+from common import best_of, median_of, paragraph, progress, ratio, sig, table
 from simpy_baseline import simulate_simpy
 
-from dispatch import NearestFree, cluster
+from dispatch import District, NearestFree, cluster
 from dispatch.datasets import demo_district
 from dispatch.evaluate.demand import DemandParams, IncidentStream
-from dispatch.evaluate.queueing import hypercube
 from dispatch.evaluate.simulation import SimulationParams, compare, simulate
+from dispatch.network.convert import to_networkx
+from dispatch.operate.travel import TravelTables
 
 SEED = 2023
 REPLICATIONS = 10
 BASELINE_CALLS = 300
+REPEAT = 3
 TURNOUT = 60.0
 TURNOUT_ONLY = SimulationParams(turnout=TURNOUT)
 
 
-def main() -> None:
-    demo = demo_district()
-    plan = cluster(demo)
+def travel_tables(district: District) -> TravelTables:
+    """The tables a simulation uses: trees from every post and towards every village."""
+    tables = TravelTables.for_district(district)
+    tables.warm()
+    return tables
 
-    start = time.perf_counter()
-    comparison = compare(demo, plan, params=SimulationParams(seed=SEED, replications=REPLICATIONS))
-    print(comparison.table())
-    print(f"({REPLICATIONS} replications of a year, {time.perf_counter() - start:.1f} s)\n")
 
+def before_and_after(demo: District) -> None:
+    progress("(a) before and after the reform")
+    plan_seconds, plan = best_of(1, lambda: cluster(demo))
+    tables_seconds, tables = best_of(1, lambda: travel_tables(demo))
+    params = SimulationParams(seed=SEED, replications=REPLICATIONS)
+    seconds, comparison = best_of(1, lambda: compare(demo, plan, params=params, tables=tables))
+    calls = sum(len(run.call) for run in comparison.before.runs)
+    paragraph(
+        f"(a) {REPLICATIONS} simulated years of the demo county ({calls:,} calls) before and after the reform, on",
+        "the same calls; ± is the 95 % half-width. Computing it took",
+        f"{sig(plan_seconds + tables_seconds + seconds)} s: the plan {sig(plan_seconds)} s and the travel tables",
+        f"{sig(tables_seconds)} s (one-off), then {sig(seconds)} s for the {2 * REPLICATIONS} simulated years.",
+    )
+    print(comparison.table().to_markdown(), end="\n\n")
+
+
+def throughput(demo: District) -> None:
+    progress("(b) throughput against SimPy + networkx")
     # The demo's rates give 20,000 calls a year on average; 5 % more makes sure a year holds at least that many.
     year = DemandParams(scale=1.05).incidents(demo, 365 * 86_400.0, seed=SEED)
-    ours, _ = best_of(3, lambda: simulate(demo, None, NearestFree(), incidents=year, params=TURNOUT_ONLY))
     first = IncidentStream(
         year.village_ids,
         year.time[:BASELINE_CALLS],
@@ -52,34 +71,53 @@ def main() -> None:
         year.priority[:BASELINE_CALLS],
         year.service[:BASELINE_CALLS],
     )
-    ours_prefix, prefix = best_of(3, lambda: simulate(demo, None, NearestFree(), incidents=first, params=TURNOUT_ONLY))
-    baseline, sent = best_of(1, lambda: simulate_simpy(demo, year, BASELINE_CALLS, TURNOUT))
+    tables_seconds, tables = median_of(REPEAT, lambda: travel_tables(demo))
+
+    def run(stream: IncidentStream) -> tuple[float, object]:
+        return median_of(
+            REPEAT, lambda: simulate(demo, None, NearestFree(), incidents=stream, params=TURNOUT_ONLY, tables=tables)
+        )
+
+    year_seconds, _ = run(year)
+    prefix_seconds, prefix = run(first)
+    graph = to_networkx(demo.roads)
+    baseline, sent = median_of(REPEAT, lambda: simulate_simpy(demo, graph, year, BASELINE_CALLS, TURNOUT))
     units = prefix.unit_ids
     same = sum(units[u] == s for u, s in zip(prefix.runs[0].unit, sent))
     assert same == BASELINE_CALLS, f"the two simulations differ on {BASELINE_CALLS - same} calls"
-    rate_ours, rate_prefix, rate_baseline = len(year) / ours, BASELINE_CALLS / ours_prefix, BASELINE_CALLS / baseline
-    print("(b) Simulation throughput, NearestFree, returning units dispatchable")
-    print(f"  dispatch, one district-year: {len(year):,} calls in {ours:.2f} s = {rate_ours:,.0f} calls/s")
-    print(f"  dispatch, first {BASELINE_CALLS} calls: {ours_prefix:.2f} s = {rate_prefix:,.0f} calls/s")
-    print(f"  SimPy + networkx, first {BASELINE_CALLS} calls: {baseline:.1f} s = {rate_baseline:,.1f} calls/s")
-    print(f"  same unit sent to all {same} calls")
-    print(
-        f"  speed-up: {rate_prefix / rate_baseline:,.0f}x on the same {BASELINE_CALLS} calls (set-up included), "
-        f"{rate_ours / rate_baseline:,.0f}x for the year against the baseline's rate\n"
+
+    prefix_total, year_total = tables_seconds + prefix_seconds, tables_seconds + year_seconds
+    paragraph(
+        f"(b) Throughput, NearestFree with returning units dispatchable. On the same first {BASELINE_CALLS} calls",
+        "of a district-year, a SimPy model with networkx shortest paths (`benchmarks/simpy_baseline.py`) takes",
+        f"**{ratio(baseline / prefix_total)}** dispatch's time, dispatch's one-off travel tables included, and",
+        f"{ratio(baseline / prefix_seconds)} its time after the tables. Both sent the same unit to every call.",
+        f"Beside it, a projection: dispatch simulates the whole year ({len(year):,} calls, tables included) at",
+        f"{ratio((len(year) / year_total) / (BASELINE_CALLS / baseline))} the baseline's rate on its",
+        f"{BASELINE_CALLS} calls; the baseline was not run for the year (about",
+        f"{sig(len(year) * baseline / BASELINE_CALLS / 60)} minutes at that rate).",
+    )
+    ours = ("dispatch", f"{BASELINE_CALLS:,}", sig(tables_seconds), sig(prefix_seconds), sig(prefix_total))
+    simpy = ("SimPy + networkx", f"{BASELINE_CALLS:,}", "", sig(baseline), sig(baseline))
+    whole = ("dispatch, the whole year", f"{len(year):,}", sig(tables_seconds), sig(year_seconds), sig(year_total))
+    table(
+        f"Simulation throughput (median of {REPEAT} runs each)",
+        ("simulation", "calls", "one-off s (travel tables)", "calls s", "total s", "calls/s, total"),
+        [
+            (*ours, sig(BASELINE_CALLS / prefix_total)),
+            (*simpy, sig(BASELINE_CALLS / baseline)),
+            (*whole, sig(len(year) / year_total)),
+        ],
+        ("", "s", "s", "s", "s", "s"),
     )
 
-    print("(c) Hypercube solve time (loss system, 200 atoms, half the units busy)")
-    print(f"  {'N':>3}  {'states':>9}  {'exact s':>8}  {'approx s':>8}  {'max workload gap':>16}")
-    rng = np.random.default_rng(SEED)
-    for n in (4, 6, 8, 10, 12, 13, 14, 15, 16):
-        homes, atoms = rng.uniform(0, 30_000, (n, 2)), rng.uniform(0, 30_000, (200, 2))
-        travel = np.linalg.norm(homes[:, None] - atoms[None], axis=2) / 10.0
-        rates = rng.uniform(0.2, 1.0, 200)
-        rates *= 0.5 * n / rates.sum()
-        exact_seconds, exact = best_of(3, lambda r=rates, t=travel: hypercube(r, t, mu=1.0, method="exact"))
-        approx_seconds, approx = best_of(3, lambda r=rates, t=travel: hypercube(r, t, mu=1.0, method="approximate"))
-        gap = float(np.abs(approx.workloads - exact.workloads).max())
-        print(f"  {n:>3}  {2**n:>9,}  {exact_seconds:>8.3f}  {approx_seconds:>8.4f}  {gap:>16.4f}")
+
+def main() -> None:
+    start = time.perf_counter()
+    demo = demo_district()
+    progress(f"demo county loaded in {time.perf_counter() - start:.1f} s")
+    before_and_after(demo)
+    throughput(demo)
 
 
 if __name__ == "__main__":

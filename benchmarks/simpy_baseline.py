@@ -5,7 +5,7 @@ free unit by road goes (a unit at its station after a turnout delay, a returning
 unit from the next node on its way home); calls that find no free unit wait, most
 urgent then oldest first, for the next unit to clear. Every call runs one networkx
 Dijkstra from the incident on the reversed graph; every trip home one networkx
-shortest path. Used by ``bench_response.py`` only.
+shortest path. Used by ``bench_response.py`` only (needs ``simpy``: the ``bench`` extra).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import simpy
 
 from dispatch import District
 from dispatch.evaluate.demand import IncidentStream
-from dispatch.network.convert import to_networkx
 
 
 @dataclass
@@ -33,9 +32,12 @@ class _Unit:
     trip: simpy.Process | None = None
 
 
-def simulate_simpy(district: District, stream: IncidentStream, calls: int, turnout: float) -> list[str]:
-    """Run the first ``calls`` calls; return the unit sent to each, in order."""
-    graph = to_networkx(district.roads)
+def simulate_simpy(
+    district: District, graph: nx.DiGraph, stream: IncidentStream, calls: int, turnout: float
+) -> list[str]:
+    """Run the first ``calls`` calls on ``graph`` (the district's roads as a
+    networkx graph, as a SimPy modeller would hold them); return the unit sent to
+    each, in order."""
     reverse = graph.reverse(copy=False)
     label = district.roads.label
     station_node = {s.id: label(n) for s, n in zip(district.stations, district.station_nodes)}

@@ -64,15 +64,19 @@ def _output(*suffixes: str) -> Callable[[str], str]:
     return check
 
 
-def _at_least_one(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _whole(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def check(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return check
 
 
 class _Run:
@@ -162,16 +166,23 @@ def _comparison_table(comparison: Any, language: Any) -> Any:
 
 
 def _demo_note(scenario: Any, language: str) -> str:
+    policies = (
+        "改革前 = 各所只派本所警力，改革后 = 按方案先派片区内最近的空闲警力",
+        "before = OwnStation (each station sends only its own units), after = ClusterFirst with the plan",
+    )
+    return _settings_note(scenario, language, policies)
+
+
+def _settings_note(scenario: Any, language: str, policies: tuple[str, str]) -> str:
+    """The simulation's days, replications and seed, and the ``policies`` compared
+    (in Chinese, in English)."""
     s = scenario.simulation
     days = s.horizon / 86_400
     if language == "zh":
-        return (
-            f"每次模拟 {days:g} 天 × {s.replications} 次，随机种子 {s.seed}：改革前 = 各所只派本所警力，"
-            "改革后 = 按方案先派片区内最近的空闲警力；± 为 95% 置信区间半宽。"
-        )
+        return f"每次模拟 {days:g} 天 × {s.replications} 次，随机种子 {s.seed}：{policies[0]}；± 为 95% 置信区间半宽。"
     return (
-        f"{days:g} simulated days x {s.replications} replications, seed {s.seed}: before = OwnStation (each station "
-        "sends only its own units), after = ClusterFirst with the plan; ± is the 95 % confidence half-width."
+        f"{days:g} simulated days x {s.replications} replications, seed {s.seed}: {policies[1]}; "
+        "± is the 95 % confidence half-width."
     )
 
 
@@ -241,6 +252,46 @@ def _compare(run: _Run) -> None:
     if args.report:
         path = reform_report(district, plan, comparison, args.report, language=run.language)
         run.say(f"报告已写入 {path}" if run.language == "zh" else f"report written to {path}")
+
+
+def _allocate(run: _Run) -> None:
+    from .evaluate.allocation import AllocationParams, verify_allocation
+    from .report.allocation import allocation_summary, allocation_table, check_table, curve_table, prediction_table
+
+    args = run.args
+    scenario = run.scenario(args.scenario)
+    changes = {
+        name: value
+        for name, value in (("units", args.units), ("officers", args.officers), ("moves", args.moves))
+        if value is not None
+    }
+    changes |= {name: getattr(args, name) for name in ("objective", "target") if getattr(args, name) is not None}
+    if args.officers is not None and args.units is None:
+        changes["units"] = 0  # the budget is the officers'
+
+    params = (scenario.allocation or AllocationParams()).replace(**changes)
+    scenario = scenario.replace(allocation=params)
+    district = run.district(scenario)
+    plan = run.plan(scenario, district) if params.central_rule else None
+    zh = run.language == "zh"
+    try:
+        run.bar.note("正在用排队模型寻找配置方案…" if zh else "searching with the hypercube model ...")
+        allocation = scenario.allocate(district, plan, on_progress=run.bar)
+        run.bar.note("正在仿真验证…" if zh else "simulating the allocation ...")
+        check = verify_allocation(
+            district, allocation, params=scenario.simulation, demand=scenario.demand, on_progress=run.bar
+        )
+    finally:
+        run.bar.close()
+    print(allocation_table(district, allocation, run.language), end="\n\n")
+    print(curve_table(district, allocation, run.language), end="\n\n")
+    print(prediction_table(allocation, run.language), end="\n\n")
+    print(check_table(check, run.language))
+    policy = ("按最近空闲警车派警（与模型相同）", "the nearest free unit sent (as in the model)")
+    print(_settings_note(scenario, run.language, policy))
+    print(allocation_summary(allocation, run.language))
+    if args.json:
+        _write_json(run, args.json, allocation.to_dict() | {"check": check.to_dict()})
 
 
 def _sweep(run: _Run) -> None:
@@ -350,12 +401,21 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--json", type=_output(".json"), help="also write the comparison as JSON here")
     table_outputs(compare)
 
+    allocate = command("allocate", _allocate, "place extra units or officers where the model says they help most")
+    scenario_commands(allocate)
+    allocate.add_argument("--units", type=_whole(0), help="extra units to place (the scenario's allocation.units)")
+    allocate.add_argument("--officers", type=_whole(0), help="extra officers (allocation.officers_per_unit a unit)")
+    allocate.add_argument("--moves", type=_whole(0), help="existing units that may move between stations")
+    allocate.add_argument("--objective", choices=["mean", "within"], help="mean response, or the share within --target")
+    allocate.add_argument("--target", type=float, help="seconds, for --objective within (900 is 15 min)")
+    allocate.add_argument("--json", type=_output(".json"), help="also write the allocation and its check as JSON here")
+
     sweep = command("sweep", _sweep, "run every scenario of a sweep file (resumes where it stopped)")
     sweep.add_argument("sweep", help="sweep file (YAML or JSON): base scenario and grid")
     sweep.add_argument(
         "--db", type=_output(), default="sweep.sqlite", help="SQLite results database (default sweep.sqlite)"
     )
-    sweep.add_argument("--workers", type=_at_least_one, help="local worker processes (default: one per core; 1: none)")
+    sweep.add_argument("--workers", type=_whole(1), help="local worker processes (default: one per core; 1: none)")
     sweep.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (needs the dask extra)")
     sweep.add_argument("--report", type=_output(".html"), help="write the comparison across the grid as HTML here")
 

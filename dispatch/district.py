@@ -14,7 +14,7 @@ from pydantic import Field, PrivateAttr
 from shapely.geometry import MultiPolygon, Polygon
 
 from .errors import InputError
-from .model import Frozen, Incident, Partner, Station, Unit, Village
+from .model import EmergencyUnit, Frozen, Incident, Partner, Station, Unit, Village
 from .network.contract import Places
 from .network.graph import Partition, RoadNetwork
 from .network.search import joined, nearest, partition
@@ -50,6 +50,8 @@ class District(Frozen):
         The township stations.
     units
         Response units; each names its station (or partner) in ``station``.
+    emergency_units
+        Minimal emergency units, each at one of the ``villages`` (and of its station).
     villages
         Demand points.
     partners
@@ -71,6 +73,7 @@ class District(Frozen):
     roads: RoadNetwork
     stations: tuple[Station, ...] = Field(min_length=1)
     units: tuple[Unit, ...] = ()
+    emergency_units: tuple[EmergencyUnit, ...] = ()
     villages: tuple[Village, ...] = ()
     partners: tuple[Partner, ...] = ()
     boundary: Area | None = None
@@ -84,13 +87,12 @@ class District(Frozen):
     def __init__(self, **data: object) -> None:
         super().__init__(**data)
         problems = _reference_problems(self) + _area_problems(self)
-        found = [_snapped(self, kind, items, problems) for kind, items in self._located()]
+        stations = _snapped(self, "station", self.stations, problems)
+        partners = _snapped(self, "partner", self.partners, problems)
+        villages = _snapped(self, "village", self.villages, problems)
         if problems:
             raise InputError(f"district {self.name!r} has {len(problems)} problem(s)", problems)
-        self._station_places, self._partner_places, self._village_places = found
-
-    def _located(self) -> tuple[tuple[str, tuple[Station | Partner | Village, ...]], ...]:
-        return (("station", self.stations), ("partner", self.partners), ("village", self.villages))
+        self._station_places, self._partner_places, self._village_places = stations, partners, villages
 
     # ------------------------------------------------------------------ lookups
 
@@ -139,12 +141,12 @@ class District(Frozen):
 
     @cached_property
     def unit_ids(self) -> tuple[str, ...]:
-        """The unit ids, in order."""
-        return tuple(u.id for u in self.units)
+        """The ids of the units, then of the emergency units."""
+        return tuple(u.id for u in self.units) + tuple(e.id for e in self.emergency_units)
 
     @cached_property
     def unit_index(self) -> dict[str, int]:
-        """Unit id -> its position in :attr:`units`."""
+        """Unit id -> its position in :attr:`unit_ids`."""
         return {u: k for k, u in enumerate(self.unit_ids)}
 
     @cached_property
@@ -163,8 +165,7 @@ class District(Frozen):
 
     @property
     def station_places(self) -> Places:
-        """Where each station meets the road (the nearest point of the nearest
-        road segment), in the order of :attr:`stations`."""
+        """Where each station meets the road, in the order of :attr:`stations`."""
         return self._station_places
 
     @property
@@ -174,8 +175,7 @@ class District(Frozen):
 
     @property
     def station_nodes(self) -> NDArray[np.int64]:
-        """Road node of each station (or the nearer end of the road segment it
-        meets), in the order of :attr:`stations`."""
+        """Road node of each station (or the nearer end of its road segment)."""
         return self._station_places.nearest_node
 
     @property
@@ -304,12 +304,18 @@ def _reference_problems(district: District) -> list[str]:
     posts = {s.id for s in district.stations} | {p.id for p in district.partners}
     station_ids = {s.id for s in district.stations}
     problems = _duplicates("station or partner", [s.id for s in district.stations] + [p.id for p in district.partners])
-    problems += _duplicates("unit", [u.id for u in district.units])
+    problems += _duplicates("unit", [u.id for u in district.units] + [e.id for e in district.emergency_units])
     problems += _duplicates("village", [v.id for v in district.villages])
     problems += [
         f"unit {u.id!r} belongs to {u.station!r}, which is no station or partner of the district"
         for u in district.units
         if u.station not in posts
+    ]
+    villages = {v.id for v in district.villages}
+    problems += [
+        f"emergency unit {e.id!r} is based at village {e.village!r}, which is not in the district"
+        for e in district.emergency_units
+        if e.village not in villages
     ]
     problems += [
         f"village {v.id!r} names station {v.station!r}, which is not in the district"

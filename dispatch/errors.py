@@ -58,3 +58,29 @@ class SolverError(DispatchError):
 
 class DispatchWarning(UserWarning):
     """Base class of the warnings issued by :mod:`dispatch`."""
+
+
+class UnansweredCallsWarning(DispatchWarning):
+    """Some simulated calls were never answered: no unit allowed to take them
+    ever came free (a station without units under OwnStation, say)."""
+
+
+class IntervalWarning(DispatchWarning):
+    """An interval rests on too few replications to mean anything."""
+
+
+class HypercubeConvergenceWarning(DispatchWarning):
+    """A hypercube solver stopped at its iteration limit before converging: the
+    message gives the iterations run and the residual left."""
+
+
+class OfficersLeftWarning(DispatchWarning):
+    """A budget in officers does not make whole units: some officers are left."""
+
+
+class DefaultsWarning(DispatchWarning):
+    """A layer lacked a value and the reader filled in a default (each named)."""
+
+
+class CoordinateShiftWarning(DispatchWarning):
+    """A layer's points sit off the roads by a shift that GCJ-02 or BD-09 explains."""

@@ -12,6 +12,8 @@ import math
 from enum import Enum
 from typing import Annotated, Any, Literal, get_args
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -19,6 +21,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -27,6 +30,8 @@ from typing_extensions import Self
 from .errors import InputError, listed
 
 __all__ = [
+    "DAY",
+    "EmergencyUnit",
     "Frozen",
     "Id",
     "Incident",
@@ -39,6 +44,7 @@ __all__ = [
     "Unit",
     "UnitStatus",
     "Village",
+    "in_window",
 ]
 
 
@@ -202,6 +208,70 @@ class Unit(Frozen):
     id: Id
     station: Id
     name: str = ""
+
+
+DAY = 86_400.0
+"""Seconds in a day: the period of an emergency unit's duty hours."""
+
+
+def in_window(start: NDArray[np.float64], end: NDArray[np.float64], time: float) -> NDArray[np.bool_]:
+    """Whether daily windows from ``start`` to ``end`` (seconds after midnight;
+    past midnight when ``start > end``) hold ``time`` seconds."""
+    clock = time % DAY
+    inside = np.where(start < end, (start <= clock) & (clock < end), (clock >= start) | (clock < end))
+    return np.asarray(inside, dtype=np.bool_)
+
+
+class EmergencyUnit(Frozen):
+    """A minimal emergency unit (最小应急处置单元): an officer with village cadres,
+    grid workers and volunteers, based at a village rather than a station.
+
+    It belongs to the station whose jurisdiction holds its village (for the
+    ``OwnStation`` and ``ClusterFirst`` policies it is one of that station's
+    units), leaves after its own ``turnout`` seconds, and takes only the calls of
+    ``priorities`` (``None``: every priority) within ``reach`` seconds by road of
+    its village (``None``: any the policy allows).
+
+    It is on duty every day from ``on_duty[0]`` to ``on_duty[1]`` seconds after
+    midnight (a window past midnight when the start is the later one; the default
+    is the whole day). Off duty it takes no new call; a call it is serving when its
+    duty ends it finishes.
+    """
+
+    id: Id
+    village: Id
+    name: str = ""
+    turnout: NonNegative = 60.0
+    on_duty: tuple[NonNegative, NonNegative] = (0.0, DAY)
+    priorities: tuple[Annotated[int, Field(ge=1)], ...] | None = None
+    reach: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+
+    @field_validator("on_duty")
+    @classmethod
+    def _a_daily_window(cls, value: tuple[float, float]) -> tuple[float, float]:
+        start, end = value
+        if start >= DAY or end > DAY or start == end:
+            raise ValueError(
+                f"give (start, end) seconds after midnight, 0 <= start < {DAY:g}, 0 <= end <= {DAY:g}, start != end"
+            )
+        return value
+
+    @field_validator("priorities")
+    @classmethod
+    def _each_once(cls, value: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if value is not None and (not value or len(set(value)) < len(value)):
+            raise ValueError("list each priority it may take once (or leave it out for every priority)")
+        return value
+
+    @property
+    def availability(self) -> float:
+        """The share of the day it is on duty."""
+        start, end = self.on_duty
+        return ((end - start) % DAY or DAY) / DAY
+
+    def on_duty_at(self, time: float) -> bool:
+        """Whether it is on duty at ``time`` seconds (day 0 starts at midnight)."""
+        return bool(in_window(np.array(self.on_duty[0]), np.array(self.on_duty[1]), time))
 
 
 class Village(Frozen):

@@ -276,3 +276,64 @@ def test_warnings_are_one_plain_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert "dispatch: warning: an interval from 2 replications is not meaningful; run at least 3" in err
     assert "simulation.py" not in err  # no source lines
+
+
+@pytest.fixture
+def reported_case(tmp_path: Path) -> Path:
+    """A scenario on the reported case with Yantang's emergency unit, a short
+    simulation and an allocation section."""
+    from dispatch.datasets import zhuoshui_shuishi
+    from dispatch.io import write_district
+
+    write_district(zhuoshui_shuishi(with_emergency_unit=True), tmp_path / "case")
+    path = tmp_path / "case.yaml"
+    path.write_text(
+        "district: {source: folder, path: case}\nplan: {centrals: [zhuoshui]}\nallocation: {units: 1}\n"
+        "simulation: {horizon_days: 20, replications: 3, seed: 5}\n"
+    )
+    return path
+
+
+def test_allocate_places_the_units_and_sets_the_model_beside_a_simulation(
+    reported_case: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "allocation.json"
+    assert main(["allocate", str(reported_case), "--units", "3", "--lang", "en", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for expected in ("Where the units go", "What each unit buys", "now", "Predicted by the hypercube model"):
+        assert expected in printed
+    saved = json.loads(out.read_text())
+    assert sum(saved["after"]) == 5 and len(saved["curve"]) == 3 and "mean" in saved["check"]["simulated"]
+    assert main(["allocate", str(reported_case), "--lang", "zh", "--quiet", "--objective", "within"]) == 0
+    printed = capsys.readouterr().out
+    assert "新增警力配置" in printed and "15 分钟内到达" in printed and "排队模型预测与仿真对比" in printed
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--units", "-1"], "--units: must be at least 0, got -1"),  # a negative budget
+        (["--officers", "many"], "--officers: must be a whole number"),  # not a number
+        (["--objective", "median"], "invalid choice: 'median'"),  # no such objective
+    ],
+)
+def test_bad_allocate_options_exit_with_2(
+    reported_case: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["allocate", str(reported_case), *argv])
+    assert caught.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--target", "0"], "field 'target'"),  # a target of no time
+        (["--units", "5", "--officers", "4"], "5 units need 10 officers"),  # more units than officers can crew
+    ],
+)
+def test_an_allocation_that_cannot_be_made_exits_with_2(
+    reported_case: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(["allocate", str(reported_case), *argv]) == 2
+    assert message in capsys.readouterr().err

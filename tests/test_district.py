@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
-from dispatch import District, InputError, Partner, RoadNetwork, Station, Unit, Village
+from dispatch import District, EmergencyUnit, InputError, Partner, RoadNetwork, Station, Unit, Village
 from dispatch.network.convert import from_edges, to_networkx
+from dispatch.operate import Fleet, TravelTables
 
 
 @pytest.fixture
@@ -72,6 +73,44 @@ def test_every_reference_problem_is_listed_in_one_error(roads: RoadNetwork) -> N
     ):
         assert expected in message
     assert len(caught.value.problems) == 6
+
+
+def test_an_emergency_unit_belongs_to_its_villages_station_and_leaves_from_the_village(roads: RoadNetwork) -> None:
+    district = District(
+        name="grids",
+        roads=roads,
+        stations=[station("s1", 0), station("s2", 2_000)],
+        units=[Unit(id="u1", station="s1"), Unit(id="p1-u", station="p1")],
+        emergency_units=[EmergencyUnit(id="e1", village="v2")],
+        villages=[Village(id="v1", location=(0, 0)), Village(id="v2", location=(1_100, 0), station="s2")],
+        partners=[Partner(id="p1", location=(1_000, 0), stations=("s2",))],
+    )
+    assert district.unit_ids == ("u1", "p1-u", "e1")
+    assert [u.id for u in district.units] == ["u1", "p1-u"]  # the station and partner units alone
+    fleet = Fleet.of(district)
+    assert fleet.unit_post.tolist() == [0, 2, 1]  # s1, partner p1, then v2's station s2
+    assert TravelTables.bases(district).nearest_node.tolist() == [0, 2, 1, 1]  # s1, s2, p1, then village v2's node
+    assert fleet.unit_base.tolist() == [0, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("emergency", "message"),
+    [
+        ([EmergencyUnit(id="e1", village="atlantis")], "emergency unit 'e1' is based at village 'atlantis'"),
+        ([EmergencyUnit(id="u1", village="v1")], "unit id 'u1' is used 2 times"),  # a unit's id again
+        ([EmergencyUnit(id="e1", village="v1")] * 2, "unit id 'e1' is used 2 times"),  # twice
+    ],
+)
+def test_a_bad_emergency_unit_is_named(roads: RoadNetwork, emergency: list[EmergencyUnit], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        District(
+            name="grids",
+            roads=roads,
+            stations=[station("s1", 0)],
+            units=[Unit(id="u1", station="s1")],
+            emergency_units=emergency,
+            villages=[Village(id="v1", location=(0, 0))],
+        )
 
 
 def test_a_station_5_km_from_any_road_is_named(roads: RoadNetwork) -> None:

@@ -118,3 +118,18 @@ def test_no_class_grows_past_about_two_hundred_lines() -> None:
 def test_a_renamed_class_still_imports_with_a_warning(old: str, new: str) -> None:
     with pytest.warns(DeprecationWarning, match=new):
         assert getattr(importlib.import_module("dispatch"), old) is getattr(dispatch, new)
+
+
+def test_every_re_exported_name_resolves_and_is_typed_where_it_lives() -> None:
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    typed = {
+        alias.name: node.module
+        for block in tree.body
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert typed == dispatch.SOURCES  # the names mypy sees are the names imported on first use
+    for name in dispatch.__all__:
+        assert getattr(dispatch, name) is not None  # imports from where it lives

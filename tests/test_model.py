@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from dispatch import Incident, Indicators, InputError, Station, StationKind, Village
+from dispatch import EmergencyUnit, Incident, Indicators, InputError, Station, StationKind, Village
 
 
 def test_a_station_is_frozen_and_replace_validates() -> None:
@@ -56,3 +56,31 @@ def test_an_incident_needs_a_village_or_a_location() -> None:
 
 def test_station_kinds_are_strings() -> None:
     assert Station(id="s", location=(0, 0), officers=1, kind="border").kind is StationKind.BORDER
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"on_duty": (8 * 3_600.0, 8 * 3_600.0)}, "field 'on_duty'"),  # a window of no time
+        ({"on_duty": (0.0, 90_000.0)}, "field 'on_duty'"),  # ends after midnight's 86,400 s
+        ({"on_duty": (-1.0, 3_600.0)}, "field 'on_duty.0'"),  # starts before midnight
+        ({"priorities": ()}, "field 'priorities'"),  # may take nothing
+        ({"priorities": (2, 2)}, "field 'priorities'"),  # a priority twice
+        ({"priorities": (0,)}, "field 'priorities.0'"),  # priorities start at 1
+        ({"turnout": -30.0}, "field 'turnout'"),  # leaves before the call
+        ({"reach": 0.0}, "field 'reach'"),  # reaches nowhere
+        ({"village": ""}, "field 'village'"),  # based nowhere
+    ],
+)
+def test_bad_emergency_unit_fields_are_named(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(InputError, match=rf"EmergencyUnit 'e1': {message}"):
+        EmergencyUnit(**({"id": "e1", "village": "v1"} | fields))  # type: ignore[arg-type]
+
+
+def test_an_emergency_units_duty_may_run_past_midnight() -> None:
+    day = EmergencyUnit(id="e1", village="v1", on_duty=(8 * 3_600.0, 20 * 3_600.0))
+    night = day.replace(on_duty=(20 * 3_600.0, 6 * 3_600.0))
+    assert day.availability == 0.5 and night.availability == pytest.approx(10 / 24)
+    assert [day.on_duty_at(h * 3_600.0) for h in (7, 8, 19.99, 20, 32)] == [False, True, True, False, True]
+    assert [night.on_duty_at(h * 3_600.0) for h in (5, 6, 19, 20, 23, 29)] == [True, False, False, True, True, True]
+    assert EmergencyUnit(id="e2", village="v1").availability == 1.0  # on duty all day by default

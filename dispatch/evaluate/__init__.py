@@ -4,10 +4,17 @@
   (:class:`DemandParams`) or replayed (:func:`read_incidents`);
 - :mod:`~dispatch.evaluate.simulation`: :func:`simulate` and :func:`compare`, which
   drive the same :class:`~dispatch.operate.Dispatcher`;
-- :mod:`~dispatch.evaluate.queueing`: :func:`hypercube` (Larson 1974, 1975);
+- :mod:`~dispatch.evaluate.queueing`: :func:`hypercube` (Larson 1974, 1975), with
+  :mod:`~dispatch.evaluate.atoms` (a district's inputs, emergency units included);
+- :mod:`~dispatch.evaluate.allocation`: :func:`allocate`, where extra units go by
+  the hypercube model (:mod:`~dispatch.evaluate.fleetsearch`), checked by simulation;
 - :mod:`~dispatch.evaluate.metrics`: the metrics both report.
 """
 
+from .allocation import Allocation as Allocation
+from .allocation import AllocationParams as AllocationParams
+from .allocation import allocate as allocate
+from .allocation import verify_allocation as verify_allocation
 from .demand import DemandParams as DemandParams
 from .demand import IncidentStream as IncidentStream
 from .demand import ServiceParams as ServiceParams
@@ -26,6 +33,8 @@ from .simulation import compare as compare
 from .simulation import simulate as simulate
 
 __all__ = [
+    "Allocation",
+    "AllocationParams",
     "Comparison",
     "DemandParams",
     "Estimate",
@@ -37,9 +46,11 @@ __all__ = [
     "ServiceParams",
     "SimulationParams",
     "SimulationResult",
+    "allocate",
     "compare",
     "district_hypercube",
     "hypercube",
     "read_incidents",
     "simulate",
+    "verify_allocation",
 ]

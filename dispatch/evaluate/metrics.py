@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..errors import DispatchWarning
+from ..errors import IntervalWarning
 from ..model import Queue as Queue
 
 __all__ = [
@@ -54,10 +54,6 @@ def label(key: str) -> str:
     if key.startswith("within_"):
         return f"within {float(key.removeprefix('within_')) / 60:g} min (%)"
     return f"{key.replace('_', ' ')} ({'min' if key in TIME_METRICS else '%'})"
-
-
-class IntervalWarning(DispatchWarning):
-    """An interval rests on too few replications to mean anything."""
 
 
 MIN_REPLICATIONS = 3

@@ -13,6 +13,7 @@ approximation solves ``N`` equations with correction factors for any ``N``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import warnings
@@ -23,17 +24,20 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..district import District
-from ..errors import DispatchWarning, InputError
+from ..errors import HypercubeConvergenceWarning, InputError
 from ..operate.travel import TravelTables
 from . import _balance
-from .demand import SECONDS_PER_YEAR
+from .atoms import DistrictAtoms
+from .demand import DemandParams
 from .metrics import Queue
 
 __all__ = [
+    "FleetPrediction",
     "HypercubeConvergenceWarning",
     "HypercubeResult",
     "correction_factors",
     "district_hypercube",
+    "fleet_hypercube",
     "hypercube",
 ]
 
@@ -53,11 +57,6 @@ LARSON_TOLERANCE = 1e-13
 """Largest change of a workload in one step of Larson's iteration when it stops."""
 
 MAX_ITERATIONS = 1_000
-
-
-class HypercubeConvergenceWarning(DispatchWarning):
-    """A hypercube solver stopped at its iteration limit before converging: the
-    message gives the iterations run and the residual left."""
 
 
 @dataclass(frozen=True)
@@ -353,6 +352,96 @@ def _normalised(
     return dispatches / total if total > 0 else dispatches
 
 
+@dataclass(frozen=True)
+class FleetPrediction:
+    """The hypercube model of a fleet over a district's atoms.
+
+    ``result`` is over the villages, its workloads those of the station units
+    then of every emergency unit (averaged over the day). ``prompt[n, a]`` is
+    the share of all calls that come from atom ``a`` and go at once to unit ``n``
+    (a call that waits or is lost is in no entry), and ``travel[n, a]`` the time
+    (seconds) unit ``n`` takes to reach atom ``a``.
+    """
+
+    result: HypercubeResult
+    prompt: NDArray[np.float64]
+    travel: NDArray[np.float64]
+
+    @property
+    def mean_response(self) -> float:
+        """Mean seconds from call to arrival of the calls served: queue wait plus
+        travel (a call that waited travels from its unit's base in the model)."""
+        return self.result.mean_wait + self.result.mean_travel
+
+    def within(self, target: float) -> float:
+        """The share of calls a unit reaches within ``target`` seconds without
+        waiting (a call that waits counts as late)."""
+        return float(self.prompt[self.travel <= target].sum())
+
+
+def fleet_hypercube(
+    atoms: DistrictAtoms,
+    stations: ArrayLike,
+    *,
+    service_time: float,
+    queue: Queue = "loss",
+    method: Method = "auto",
+) -> FleetPrediction:
+    """The hypercube model of units at ``stations`` (a station index a unit) and
+    the emergency units of ``atoms``: one model for each part of the day with the
+    same emergency units on duty, weighed by its share of the day (see
+    :mod:`~dispatch.evaluate.atoms`). ``service_time`` is the mean seconds a call
+    keeps a unit."""
+    if not (math.isfinite(service_time) and service_time > 0):
+        raise InputError(f"service_time must be a positive number of seconds, got {service_time}")
+    stations = np.asarray(stations, dtype=np.int64)
+    n_rows = len(stations) + atoms.n_emergency
+    full_travel = np.vstack([atoms.station_travel[stations], atoms.emergency_travel])
+    workloads, served, prompt = (
+        np.zeros(n_rows),
+        np.zeros((n_rows, len(atoms.rates))),
+        np.zeros((n_rows, len(atoms.rates))),
+    )
+    p_all_busy = mean_wait = interdistrict = solve_time = residual = 0.0
+    exact, iterations = True, 0
+    for segment in atoms.segments:
+        rows = np.concatenate([np.arange(len(stations)), len(stations) + np.flatnonzero(segment.on_duty)])
+        travel, preferences = atoms.rows(stations, segment.on_duty)
+        part = hypercube(
+            atoms.rates, travel, mu=1.0 / service_time, queue=queue, method=method, preferences=preferences
+        )
+        reached = 1.0 - part.p_all_busy
+        answered = segment.share * (reached if queue == "loss" else 1.0)
+        workloads[rows] += segment.share * part.workloads
+        served[rows] += answered * part.dispatches
+        prompt[rows] += segment.share * reached * part.dispatches
+        p_all_busy += segment.share * part.p_all_busy
+        mean_wait += segment.share * part.mean_wait
+        interdistrict += answered * part.interdistrict
+        solve_time += part.solve_time
+        exact &= part.exact
+        iterations, residual = max(iterations, part.iterations), max(residual, part.residual)
+    total = served.sum()
+    dispatches = served / total if total > 0 else served
+    calls = atoms.by_village(dispatches.sum(axis=0))
+    travelled = atoms.by_village((dispatches * full_travel).sum(axis=0))
+    result = dataclasses.replace(
+        part,
+        workloads=workloads,
+        dispatches=atoms.by_village(dispatches),
+        atom_travel=np.divide(travelled, calls, out=np.full(len(calls), np.nan), where=calls > 0),
+        mean_travel=float((dispatches * full_travel).sum()),
+        interdistrict=interdistrict / total if total > 0 else 0.0,
+        p_all_busy=p_all_busy,
+        mean_wait=mean_wait,
+        exact=exact,
+        solve_time=solve_time,
+        iterations=iterations,
+        residual=residual,
+    )
+    return FleetPrediction(result, prompt, full_travel)
+
+
 def district_hypercube(
     district: District,
     *,
@@ -361,17 +450,21 @@ def district_hypercube(
     queue: Queue = "loss",
     method: Method = "auto",
     tables: TravelTables | None = None,
+    demand: DemandParams | None = None,
 ) -> HypercubeResult:
     """The hypercube model of ``district``: its villages are the atoms (their yearly
-    rates), its station units the servers (partners left out), each village
-    preferring units by ETA from their stations (``turnout`` plus road time), as
-    the :class:`~dispatch.policies.NearestFree` policy does for units at home.
+    rates), its station units and emergency units the servers (partners left out),
+    each village preferring units by ETA from their bases (``turnout`` plus road
+    time; an emergency unit's own turnout), as the
+    :class:`~dispatch.policies.NearestFree` policy does for units at home.
+
     Times are seconds; ``service_time`` is the mean time a call keeps a unit.
+    ``demand`` scales the rates and gives the calls' shares by priority (at a
+    steady rate: an hourly profile is not modelled). Emergency units on duty part
+    of the day, or for some priorities only, are modelled as
+    :mod:`~dispatch.evaluate.atoms` says; the workloads are those of the station
+    units, then of the emergency units.
     """
-    if not (math.isfinite(service_time) and service_time > 0):
-        raise InputError(f"service_time must be a positive number of seconds, got {service_time}")
-    tables = tables or TravelTables.for_district(district)
-    posts = district.unit_posts[district.unit_posts < len(district.stations)]
-    travel = turnout + tables.post_times[posts][:, : len(district.villages)]
-    rates = district.incident_rates / SECONDS_PER_YEAR
-    return hypercube(rates, travel, mu=1.0 / service_time, queue=queue, method=method)
+    atoms = DistrictAtoms.of(district, turnout=turnout, tables=tables, demand=demand)
+    stations = district.unit_posts[district.unit_posts < len(district.stations)]
+    return fleet_hypercube(atoms, stations, service_time=service_time, queue=queue, method=method).result

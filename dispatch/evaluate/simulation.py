@@ -6,7 +6,8 @@ the policy, so two policies are compared on identical incidents (common random
 numbers).
 
 A unit is sent by the dispatcher, drives (its ETA), works on scene (the call's
-service time), then drives home, dispatchable on the way. With ``queue="loss"``
+service time), then drives home, dispatchable on the way. An emergency unit takes
+calls only while on duty; when its duty starts, waiting calls it may take go to it. With ``queue="loss"``
 the dispatcher loses a call that no unit can take instead of letting it wait (a
 loss system), a call dropped by a pre-empted unit included.
 """
@@ -26,8 +27,8 @@ from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
 from ..district import District
-from ..errors import DispatchWarning, InputError
-from ..model import Frozen, Incident
+from ..errors import InputError, UnansweredCallsWarning
+from ..model import DAY, Frozen, Incident
 from ..operate.decision import Decision, Reason
 from ..operate.dispatcher import Dispatcher
 from ..operate.policies import ClusterFirst, NearestFree, OwnStation, Policy
@@ -40,7 +41,7 @@ from .metrics import TARGETS, TIME_METRICS, Estimate, Queue, estimate, label, re
 
 __all__ = ["Comparison", "Records", "SimulationParams", "SimulationResult", "compare", "simulate"]
 
-_ARRIVE, _CLEAR, _HOME = range(3)
+_ARRIVE, _CLEAR, _HOME, _DUTY = range(4)
 
 
 class SimulationParams(Frozen):
@@ -57,7 +58,8 @@ class SimulationParams(Frozen):
     seed
         Same seed, same calls and same results.
     turnout
-        Seconds a unit at its station needs to leave.
+        Seconds a unit at its station needs to leave (an emergency unit has its
+        own).
     preemption
         Divert a unit on its way to a less urgent call when no unit is free.
     queue
@@ -216,7 +218,7 @@ def _incident(stream: IncidentStream, k: int) -> Incident:
 def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float) -> Records:
     n = len(stream)
     district = dispatcher.district
-    n_units = len(district.units)
+    n_units = len(district.unit_ids)
     unit_index, post_index = district.unit_index, district.post_index
     dispatch_time, arrival, clear = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     unit_of, post_of, home = np.full(n, -1), np.full(n, -1), np.full(n, -1)
@@ -230,6 +232,12 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float) -> Reco
 
     def schedule(time: float, kind: int, u: int) -> None:
         heapq.heappush(events, (time, next(order), kind, u, int(version[u])))
+
+    first = len(district.units)
+    for k, unit in enumerate(district.emergency_units):  # each day's start of duty
+        starts = np.arange(math.ceil(horizon / DAY) + 1) * DAY + unit.on_duty[0]
+        for start in starts[(starts > 0) & (starts <= horizon)].tolist() if unit.availability < 1 else ():
+            schedule(start, _DUTY, first + k)
 
     def record(decisions: list[Decision]) -> None:
         nonlocal preempted
@@ -256,6 +264,9 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float) -> Reco
     while k < n or events:
         if events and (k >= n or events[0][0] <= stream.time[k]):
             t, _, kind, u, ver = heapq.heappop(events)
+            if kind == _DUTY:
+                record(dispatcher.advance(t))
+                continue
             if ver != version[u]:
                 continue  # the unit was sent elsewhere since this was scheduled
             name = dispatcher.unit_ids[u]
@@ -354,11 +365,6 @@ def simulate(
         _warn_unanswered(runs[-1], district, r)
         tracker.advance()
     return SimulationResult(tuple(runs), district.unit_ids, district.post_ids, params.confidence)
-
-
-class UnansweredCallsWarning(DispatchWarning):
-    """Some simulated calls were never answered: no unit allowed to take them
-    ever came free (a station without units under OwnStation, say)."""
 
 
 def _warn_unanswered(records: Records, district: District, replication: int) -> None:

@@ -26,6 +26,7 @@ from typing_extensions import Self
 
 from ..district import District
 from ..errors import InputError
+from ..evaluate.allocation import Allocation, AllocationParams, allocate
 from ..evaluate.demand import DemandParams
 from ..evaluate.history import History
 from ..evaluate.simulation import Comparison, SimulationParams, SimulationResult, compare, simulate
@@ -152,15 +153,17 @@ _cached_digest = lru_cache(maxsize=256)(_digest)
 
 
 class DemoDistrict(Frozen):
-    """The bundled synthetic demo county."""
+    """The bundled synthetic demo county (with ``emergency_units``, its variant
+    with minimal emergency units in six remote villages)."""
 
     source: Literal["demo"] = "demo"
+    emergency_units: bool = False
 
     def load(self) -> District:
         """The district."""
         from ..datasets import demo_district
 
-        return demo_district()
+        return demo_district(with_emergency_units=self.emergency_units)
 
     def history(self, district: District) -> History | None:
         """No incident history."""
@@ -368,7 +371,9 @@ class Scenario(Frozen):
     """Everything one planning run needs.
 
     ``policy`` is the policy under study (the plan's); ``baseline`` the one it is
-    compared with (by default the pre-reform OwnStation).
+    compared with (by default the pre-reform OwnStation). With ``allocation``,
+    extra units go where :func:`~dispatch.evaluate.allocation.allocate` puts them
+    before the district is simulated (a sweep may vary ``allocation.units``).
     """
 
     name: str = "scenario"
@@ -379,6 +384,7 @@ class Scenario(Frozen):
     demand: DemandParams = Field(default_factory=DemandParams)
     simulation: SimulationParams = Field(default_factory=lambda: SimulationParams(replications=3))
     replay: bool = False
+    allocation: AllocationParams | None = None
 
     @model_validator(mode="after")
     def _replay_needs_incidents(self) -> Self:
@@ -413,14 +419,32 @@ class Scenario(Frozen):
         not a regular file, or is over :data:`MAX_DISTRICT_FILE_BYTES`, raises
         :class:`InputError` naming it.
         """
-        content = self.model_dump(mode="json", exclude={"name", "district"})
+        unset = {"allocation"} if self.allocation is None else set()  # keys from before allocations stay
+        content = self.model_dump(mode="json", exclude={"name", "district"} | unset)
         content["district"] = {"source": self.district.source, "files": _files_digest(self.district.files())}
+        if isinstance(self.district, DemoDistrict) and self.district.emergency_units:
+            content["district"]["emergency_units"] = True
         content["version"] = RESULTS_VERSION
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:20]
 
     def cluster_plan(self, district: District) -> ClusterPlan | None:
-        """The plan the policies need (``None`` when neither needs one)."""
-        return cluster(district, self.plan) if self.policy.needs_plan or self.baseline.needs_plan else None
+        """The plan the policies or the allocation's central rule need (``None``
+        when none does)."""
+        rule = self.allocation is not None and self.allocation.central_rule
+        return cluster(district, self.plan) if self.policy.needs_plan or self.baseline.needs_plan or rule else None
+
+    def allocate(
+        self,
+        district: District,
+        plan: ClusterPlan | None,
+        *,
+        tables: TravelTables | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> Allocation:
+        """The scenario's allocation of extra units on ``district`` (its demand's
+        on-scene time and priorities; ``plan`` for the central rule)."""
+        params = self.allocation or AllocationParams()
+        return allocate(district, params, plan=plan, demand=self.demand, tables=tables, on_progress=on_progress)
 
     def simulate(
         self,

@@ -31,6 +31,7 @@ from typing import Any
 
 from ..district import District
 from ..errors import DispatchError, InfeasibleError, InputError
+from ..evaluate.allocation import Allocation
 from ..operate.travel import TravelTables
 from ..progress import OnProgress, Tracker
 from .scenario import Scenario, Sweep
@@ -63,8 +64,11 @@ def run_replication(scenario_json: str, replication: int) -> dict[str, Any]:
     district, tables = _district(scenario.district.model_dump_json())
     try:
         plan = scenario.cluster_plan(district)
+        allocation = _allocation(scenario_json) if scenario.allocation is not None else None
     except InfeasibleError as error:
         return {"infeasible": str(error)}
+    if allocation is not None:
+        district = allocation.apply(district)
     result = scenario.simulate(district, plan, replications=1, first_replication=replication, tables=tables)
     run = result.runs[0]
     summary = None
@@ -75,12 +79,23 @@ def run_replication(scenario_json: str, replication: int) -> dict[str, Any]:
             "bound": plan.bound,
             "mean_travel": plan.mean_travel,
         }
-    return {
+    found = {
         "metrics": run.metrics(),
         "utilisation": dict(zip(result.unit_ids, (run.busy / run.horizon).tolist())),
         "calls": len(run.call),
         "plan": summary,
     }
+    if allocation is not None:
+        found["allocation"] = {key: allocation.to_dict()[key] for key in ("added", "removed", "objective", "predicted")}
+    return found
+
+
+@lru_cache(maxsize=2)
+def _allocation(scenario_json: str) -> Allocation:
+    """A scenario's allocation, made once for all its replications in a worker."""
+    scenario = Scenario.model_validate_json(scenario_json)
+    district, tables = _district(scenario.district.model_dump_json())
+    return scenario.allocate(district, scenario.cluster_plan(district), tables=tables)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@
     villages.geojson           (optional) demand points
     jurisdictions.geojson      (optional) station jurisdiction polygons
     boundary.geojson           (optional) the county boundary
+    emergency_units.json       (optional) minimal emergency units: a list of their
+                               fields (id, village, name, turnout, on_duty, ...)
     roads.nodes.csv.gz         road nodes: id, x, y
     roads.edges.csv.gz         road edges: u, v, travel_time, length, oneway
 
@@ -23,6 +25,7 @@ from typing import Any, TypeAlias
 
 from ..district import District
 from ..errors import InputError
+from ..model import EmergencyUnit
 from ..network import RoadNetwork
 from .files import atomic_folder, atomic_write, open_text
 from .geojson import (
@@ -75,13 +78,30 @@ def read_district(folder: str | Path) -> District:
     crs = metadata.get("crs")
     roads = read_roads(_road_file(folder, "roads.nodes"), _road_file(folder, "roads.edges"), crs=crs)
     layers = {name: folder / f"{name}.geojson" for name in ("partners", "villages", "jurisdictions", "boundary")}
-    return district_from_files(
+    district = district_from_files(
         metadata.get("name", folder.name),
         roads,
         folder / "stations.geojson",
         max_snap_distance=metadata.get("max_snap_distance", 1_000.0),
         **{name: path for name, path in layers.items() if path.is_file()},
     )
+    emergency = folder / "emergency_units.json"
+    return district.replace(emergency_units=_emergency_units(emergency)) if emergency.is_file() else district
+
+
+def _emergency_units(path: Path) -> list[EmergencyUnit]:
+    """The emergency units listed in ``path``."""
+    with open_text(path) as f:
+        try:
+            items = json.load(f, object_pairs_hook=lambda pairs: _once(pairs, path))
+        except json.JSONDecodeError as error:
+            raise InputError(f"{str(path)!r} is not valid JSON: {error}") from None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise InputError(f"{str(path)!r} must hold a list of emergency units, each an object of their fields")
+    try:
+        return [EmergencyUnit(**item) for item in items]
+    except InputError as error:
+        raise InputError(f"{str(path)!r} has a bad emergency unit", error.problems) from None
 
 
 def _once(pairs: list[tuple[str, Any]], path: Path) -> dict[str, Any]:
@@ -223,3 +243,8 @@ def write_district(district: District, folder: str | Path, *, overwrite: bool = 
             write_areas(staging / "jurisdictions.geojson", district.jurisdictions, crs=crs)
         if district.boundary is not None:
             write_boundary(staging / "boundary.geojson", district.boundary, crs=crs)
+        if district.emergency_units:
+            with atomic_write(staging / "emergency_units.json") as f:
+                json.dump(
+                    [e.model_dump(mode="json") for e in district.emergency_units], f, indent=2, ensure_ascii=False
+                )

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from pydantic import Field
 from shapely.geometry import MultiPolygon, Polygon
 
-from ..errors import DispatchWarning, InputError, listed
+from ..errors import DefaultsWarning, InputError, listed
 from ..model import Frozen, Indicators, Partner, Station, Unit, Village
 from .columns import FIELDS, INDICATOR_PREFIX, match_columns
 from .coords import LayerCrs, parse_crs, transform
@@ -39,10 +39,6 @@ Area: TypeAlias = Polygon | MultiPolygon
 INDICATOR_FIELDS = ("population", "incidents_per_year", "disputes", "cases")
 
 POINT_KINDS = ("stations", "partners", "villages", "incidents")
-
-
-class DefaultsWarning(DispatchWarning):
-    """A layer lacked a value and the reader filled in a default (each named)."""
 
 
 class LayerSource(Frozen):

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 from numpy.typing import NDArray
 
-from ..errors import DispatchWarning, InputError
+from ..errors import CoordinateShiftWarning, InputError
 from ..network import RoadNetwork
 from .coords import LayerCrs, is_lonlat, to_wgs84, transform
 from .layers import Layer
@@ -25,10 +25,6 @@ MIN_SHIFT = 100.0
 
 SAMPLE = 2_000
 """About how many of a layer's points the offset check looks at."""
-
-
-class CoordinateShiftWarning(DispatchWarning):
-    """A layer's points sit off the roads by a shift that GCJ-02 or BD-09 explains."""
 
 
 def check_against_roads(layer: Layer, roads: RoadNetwork) -> None:

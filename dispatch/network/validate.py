@@ -168,4 +168,10 @@ def checked(
             "travel_time must be a finite number of seconds >= 0; fix or drop these edges",
             listed([f"edge {plain(labels[tails[i]])!r} -> {plain(labels[heads[i]])!r}: {travel_time[i]}" for i in bad]),
         )
+    short = np.flatnonzero(np.isinf(length) | (length < 0))  # NaN: length unknown
+    if len(short):
+        raise InputError(
+            "length must be metres >= 0, or NaN when unknown; fix or drop these edges",
+            listed([f"edge {plain(labels[tails[i]])!r} -> {plain(labels[heads[i]])!r}: {length[i]}" for i in short]),
+        )
     return labels, xy, tails, heads, travel_time, length

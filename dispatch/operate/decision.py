@@ -28,6 +28,7 @@ class Reason(str, Enum):
     CLUSTER = "nearest free in the cluster"
     DISTRICT = "nearest free in the district"
     PARTNER = "partner across the border"
+    EMERGENCY = "emergency unit"
     QUEUED = "queued"
     LOST = "lost"
 
@@ -121,11 +122,22 @@ class Decision:
 
 
 class Explainer:
-    """Makes :class:`Decision` records: the reason a unit went, in words."""
+    """Makes :class:`Decision` records: the reason a unit went, in words.
 
-    def __init__(self, unit_ids: tuple[str, ...], post_ids: tuple[str, ...], fleet: Fleet, board: StatusBoard) -> None:
+    ``villages`` names the village of each emergency unit (by unit index).
+    """
+
+    def __init__(
+        self,
+        unit_ids: tuple[str, ...],
+        post_ids: tuple[str, ...],
+        fleet: Fleet,
+        board: StatusBoard,
+        villages: dict[int, str] | None = None,
+    ) -> None:
         self.unit_ids, self.post_ids = unit_ids, post_ids
         self.fleet, self.board = fleet, board
+        self.villages = villages or {}
 
     def sent(
         self,
@@ -142,10 +154,12 @@ class Explainer:
         """Unit ``u`` drives ``leg`` to ``incident`` (call before the board changes)."""
         post = int(self.fleet.unit_post[u])
         eta = leg.end - now
-        reason = self.reason(home, post)
+        reason = self.reason(home, u)
         unit, post_name, home_name = self.unit_ids[u], self.post_ids[post], self.post_ids[home]
         if reason == Reason.OWN_STATION:
             why = f"{unit} of {home_name}, the incident's own station, is the nearest unit allowed"
+        elif reason == Reason.EMERGENCY:
+            why = f"{unit}, the emergency unit of village {self.villages[u]} ({post_name}), is the nearest unit allowed"
         else:
             own = self.own_units(home, spot, now)
             why = {
@@ -191,9 +205,12 @@ class Explainer:
             start_xy=None,
         )
 
-    def reason(self, home: int, post: int) -> Reason:
-        """Why a unit of ``post`` answers station ``home``'s incident."""
+    def reason(self, home: int, u: int) -> Reason:
+        """Why unit ``u`` answers station ``home``'s incident."""
         fleet = self.fleet
+        post = fleet.unit_post[u]
+        if fleet.emergency[u]:
+            return Reason.EMERGENCY
         if post == home:
             return Reason.OWN_STATION
         if post >= fleet.n_stations:
@@ -204,9 +221,10 @@ class Explainer:
         return Reason.DISTRICT
 
     def own_units(self, home: int, spot: Spot, now: float) -> str:
-        """How the incident's own station stands: no units, busy, or farther."""
+        """How the incident's own station's units (not its emergency units) stand:
+        none, busy, or farther."""
         name = self.post_ids[home]
-        own = self.fleet.unit_post == home
+        own = (self.fleet.unit_post == home) & ~self.fleet.emergency
         if not own.any():
             return f"{name} has no units"
         free = own & self.board.free()

@@ -51,7 +51,7 @@ def _seconds(name: str, value: object, *, minimum: float = -math.inf) -> float:
     kind = type(value)
     plain = kind is float or kind is int or (isinstance(value, numbers.Real) and not isinstance(value, bool))
     seconds = float(value) if plain else math.nan  # type: ignore[arg-type]
-    if not minimum <= seconds < math.inf:
+    if not (math.isfinite(seconds) and seconds >= minimum):
         bound = "" if minimum == -math.inf else f" >= {minimum:g}"
         raise InputError(f"{name} must be a finite number of seconds{bound}, got {value!r}")
     return seconds
@@ -71,7 +71,8 @@ class Dispatcher:
         :class:`~dispatch.operate.policies.NearestFree` (the default) or
         :class:`~dispatch.operate.policies.ClusterFirst`.
     turnout
-        Seconds a unit at its station needs to leave.
+        Seconds a unit at its station needs to leave (an emergency unit has its
+        own).
     preemption
         Divert a unit on its way to a less urgent call when no unit is free.
     queue
@@ -119,15 +120,16 @@ class Dispatcher:
             raise InputError("the ClusterFirst policy needs a ClusterPlan: Dispatcher(district, plan, ClusterFirst())")
         self.district, self.plan = district, plan
         self.preemption, self.discipline = bool(preemption), queue
-        self.fleet = Fleet.of(district, plan)
+        self.fleet = Fleet.of(district, plan, turnout=self.turnout)
         if tables is None:
             tables = TravelTables.for_district(district)
-        elif tables.roads is not district.roads or not _same_places(tables, district):
-            raise InputError("the travel tables were built for another district's roads or posts")
+        tables.require(district)
         self.tables = tables
-        self.board = StatusBoard(self.fleet.unit_post, tables, self.turnout)
+        self.board = StatusBoard(self.fleet.unit_base, tables, self.fleet.turnout)
         self.selector = Selector(self.policy, self.fleet, self.board, preemption=self.preemption)
-        self.explainer = Explainer(district.unit_ids, district.post_ids, self.fleet, self.board)
+        first = len(district.units)
+        villages = {first + k: e.village for k, e in enumerate(district.emergency_units)}
+        self.explainer = Explainer(district.unit_ids, district.post_ids, self.fleet, self.board, villages)
         self.calls = CallQueue()
         self.assigner = Assigner(self.selector, self.board, self.explainer, self.calls, queue)
 
@@ -145,7 +147,8 @@ class Dispatcher:
 
     def unit(self, unit_id: str) -> UnitState:
         """A snapshot of unit ``unit_id``."""
-        return self.board.snapshot(self._unit_named(unit_id), unit_id, self.post_ids, self.now)
+        u = self._unit_named(unit_id)
+        return self.board.snapshot(u, unit_id, self.post_ids[self.fleet.unit_post[u]], self.now)
 
     @property
     def units(self) -> tuple[UnitState, ...]:
@@ -189,6 +192,13 @@ class Dispatcher:
             return [self.assigner.take(incidents[0], *located[0], now)]
         return self.assigner.take_many(incidents, located, now)
 
+    def advance(self, at: float) -> list[Decision]:
+        """Move the clock to ``at`` and send units to the waiting incidents one may
+        take now, as when an emergency unit comes on duty (the decisions made are
+        returned)."""
+        self.now = self._time(at)
+        return self.assigner.serve_queue(self.now)
+
     def cancel(self, incident_id: str) -> Incident:
         """Withdraw a waiting incident from the queue (handled elsewhere)."""
         return self.calls.remove(incident_id)
@@ -210,17 +220,7 @@ class Dispatcher:
         """Where the incident meets the road, and its home station, checked to be reachable."""
         place, village, home = self.district.locate(incident)
         spot = self.tables.village(village) if place is None else Spot(place)
-        node = int(spot.place.nearest_node[0])
-        if np.isinf(self.tables.times_from_posts(spot)).all():
-            raise UnreachableError(
-                f"incident {incident.id!r} at road node {self.district.roads.label(node)!r} cannot be reached by "
-                "road from any station or partner"
-            )
-        if place is not None and not joined(self.tables.main, place)[0]:
-            raise UnreachableError(
-                f"incident {incident.id!r} on the road at node {self.district.roads.label(node)!r} can be reached, "
-                "but no road leads from it back to the rest of the network (a one-way dead end?)"
-            )
+        _require_reachable(incident, spot, self.tables)
         return spot, home
 
     # ------------------------------------------------------------------ transitions
@@ -272,9 +272,16 @@ class Dispatcher:
         return self.assigner.serve_queue(self.now)
 
 
-def _same_places(tables: TravelTables, district: District) -> bool:
-    """Whether ``tables`` were built for the district's posts and villages."""
-    return all(
-        np.array_equal(a.xy, b.xy) and np.array_equal(a.link, b.link)
-        for a, b in ((tables.posts, district.post_places), (tables.targets, district.village_places))
-    )
+def _require_reachable(incident: Incident, spot: Spot, tables: TravelTables) -> None:
+    """Refuse an incident at ``spot`` that no post can reach by road, or one on a
+    road that leads nowhere back (:class:`UnreachableError`)."""
+    node = tables.roads.label(int(spot.place.nearest_node[0]))
+    if np.isinf(tables.times_from_posts(spot)).all():
+        raise UnreachableError(
+            f"incident {incident.id!r} at road node {node!r} cannot be reached by road from any station or partner"
+        )
+    if spot.key < 0 and not joined(tables.main, spot.place)[0]:
+        raise UnreachableError(
+            f"incident {incident.id!r} on the road at node {node!r} can be reached, "
+            "but no road leads from it back to the rest of the network (a one-way dead end?)"
+        )

@@ -1,5 +1,7 @@
 """Choosing units: the policy's tiers, the nearest free unit of the first tier
-that has one, preemption, and joint assignment of several calls."""
+that has one, preemption, and joint assignment of several calls. Only units that
+may take the call are weighed: an emergency unit on duty, for its priorities and
+within its reach."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ class Selector:
         self.board = board
         self.preemption = preemption
         self._tiers: dict[int, list[NDArray[np.bool_]]] = {}
+        self._limited = bool(np.isfinite(fleet.reach).any())
 
     def tiers(self, home: int) -> list[NDArray[np.bool_]]:
         """The policy's unit masks for station ``home``'s incidents, most preferred first."""
@@ -42,11 +45,20 @@ class Selector:
         """Every unit the policy would ever send to station ``home``'s incidents."""
         return np.asarray(np.logical_or.reduce(self.tiers(home)))
 
+    def able(self, priority: int, target: Spot, now: float) -> NDArray[np.bool_]:
+        """Units that may take a call of ``priority`` at ``target`` at ``now`` (on
+        duty, for that priority, within reach), free or not."""
+        able = self.fleet.may_take(priority, now)
+        if self._limited:
+            fleet = self.fleet
+            able = able & (self.board.tables.times_from_posts(target)[fleet.unit_base] <= fleet.reach)
+        return able
+
     def choose(self, priority: int, target: Spot, home: int, now: float) -> tuple[int | None, Weighed]:
         """The nearest free unit of the first tier that has one (or, with
         preemption, the nearest unit on its way to a less urgent call)."""
         board = self.board
-        free = board.free()
+        free = board.free() & self.able(priority, target, now)
         weighed: Weighed = []
         tiers = self.tiers(home)
         for k, tier in enumerate(tiers):
@@ -59,6 +71,7 @@ class Selector:
         if self.preemption:
             on_the_way = np.array([c is not None and c.priority > priority for c in board.calls])
             divertible = self.allowed(home) & (board.status == DISPATCHED) & on_the_way
+            divertible &= self.able(priority, target, now)
             if divertible.any():
                 eta = board.etas(target, divertible, now)
                 if np.isfinite(eta).any():
@@ -70,12 +83,18 @@ class Selector:
     ) -> tuple[dict[int, int], NDArray[np.float64]]:
         """Units for several calls at once, the most urgent calls first: the calls
         of each priority get as many of the free units left as they can, with the
-        least total ETA (every free unit a call's policy allows, at its true ETA).
+        least total ETA (every free unit a call's policy allows and that may take
+        it, at its true ETA).
         Returns call row -> unit, and the ETA matrix."""
         from scipy.optimize import linear_sum_assignment  # imported on first use: it is slow to import
 
         free = self.board.free()
-        etas = np.array([self.board.etas(t, self.allowed(home) & free, now, complete=True) for t, home in located])
+        etas = np.array(
+            [
+                self.board.etas(t, self.allowed(home) & free & self.able(p, t, now), now, complete=True)
+                for p, (t, home) in zip(priorities, located)
+            ]
+        )
         urgency = np.asarray(priorities)
         chosen: dict[int, int] = {}
         for priority in np.unique(urgency):

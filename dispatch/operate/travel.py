@@ -1,12 +1,13 @@
 """Travel tables that make every ETA a lookup, and the legs units drive.
 
-Units leave from a few dozen posts (stations and partners) and incidents arise at
-demand points (villages) or anywhere on the road. Every search runs on the
-contracted network (:mod:`~dispatch.network.contract`): one search from each post
-gives the time from a unit at its post to any place; one search towards each
-demand point and post, built on first use and kept, gives the time from any road
-node (the next stop of a unit on the road) to it. A place anywhere else gets a
-search at call time, cut at the best ETA already known.
+Units leave from a few dozen posts (stations, partners and the villages of
+emergency units) and incidents arise at demand points (villages) or anywhere on
+the road. Every search runs on the contracted network
+(:mod:`~dispatch.network.contract`): one search from each post gives the time
+from a unit at its post to any place; one search towards each demand point and
+post, built on first use and kept, gives the time from any road node (the next
+stop of a unit on the road) to it. A place anywhere else gets a search at call
+time, cut at the best ETA already known.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..district import District
+from ..errors import InputError
 from ..network.contract import Core, Places
 from ..network.graph import RoadNetwork
 from ..network.search import POINT_AT_END, POINT_AT_START, Inbound, direct, from_places, route, towards
@@ -98,7 +100,8 @@ class TravelTables:
     roads
         The road network.
     posts
-        Where each post (stations, then partners) meets the road.
+        Where each post units leave from (stations, partners, then the villages
+        of emergency units) meets the road.
     targets
         Demand points whose searches are worth keeping once built (villages).
     """
@@ -116,11 +119,27 @@ class TravelTables:
         self._last: tuple[Spot, Inbound] | None = None  # the latest cut search
         self._paths: dict[tuple[int, int], tuple[NDArray[np.int64], NDArray[np.float64]]] = {}
 
+    @staticmethod
+    def bases(district: District) -> Places:
+        """Where units of ``district`` leave from: its stations, its partners,
+        then the village of each emergency unit."""
+        villages = np.array([district.village_index[e.village] for e in district.emergency_units], dtype=np.int64)
+        return Places.join([district.post_places, district.village_places[villages]])
+
     @classmethod
     def for_district(cls, district: District) -> TravelTables:
-        """Tables for ``district``: its stations then partners as posts, its villages
-        as targets."""
-        return cls(district.roads, district.post_places, district.village_places)
+        """Tables for ``district``: its :meth:`bases` as posts, its villages as
+        targets."""
+        return cls(district.roads, cls.bases(district), district.village_places)
+
+    def require(self, district: District) -> None:
+        """Refuse tables built for another district's roads, unit bases or villages."""
+        same = self.roads is district.roads and all(
+            np.array_equal(a.xy, b.xy) and np.array_equal(a.link, b.link)
+            for a, b in ((self.posts, self.bases(district)), (self.targets, district.village_places))
+        )
+        if not same:
+            raise InputError("the travel tables were built for another district's roads or unit bases")
 
     # ------------------------------------------------------------------ spots
 

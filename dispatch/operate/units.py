@@ -4,8 +4,9 @@ anywhere.
 A unit's cycle is available -> dispatched (en route) -> on scene -> returning ->
 available, plus out of service. Available and returning units can be sent; a
 returning unit leaves from where it is on its way home (it drives on to the next
-road node, then takes the fastest way). A unit at its post needs ``turnout``
-seconds to leave. Places are points on the road (:class:`~dispatch.operate.travel.Spot`).
+road node, then takes the fastest way). A unit at its base (its station or
+partner, or an emergency unit's village) needs its ``turnout`` seconds to leave.
+Places are points on the road (:class:`~dispatch.operate.travel.Spot`).
 """
 
 from __future__ import annotations
@@ -51,33 +52,33 @@ class StatusBoard:
 
     Parameters
     ----------
-    unit_post
-        Each unit's post (an index into ``tables.posts``).
+    unit_base
+        Where each unit leaves from (an index into ``tables.posts``).
     tables
-        Travel tables of the district's roads and posts.
+        Travel tables of the district's roads and bases.
     turnout
-        Seconds a unit at its post needs to leave.
+        Seconds each unit at its base needs to leave.
     """
 
-    def __init__(self, unit_post: NDArray[np.int64], tables: TravelTables, turnout: float) -> None:
-        self.unit_post = unit_post
+    def __init__(self, unit_base: NDArray[np.int64], tables: TravelTables, turnout: NDArray[np.float64]) -> None:
+        self.unit_base = unit_base
         self.tables = tables
         self.turnout = turnout
-        self.status = np.full(len(unit_post), AVAILABLE, dtype=np.int8)
-        self.spots = [tables.post(p) for p in unit_post.tolist()]  # where each unit is, or drives to
-        self.legs: list[Leg | None] = [None] * len(unit_post)
-        self.calls: list[Incident | None] = [None] * len(unit_post)
+        self.status = np.full(len(unit_base), AVAILABLE, dtype=np.int8)
+        self.spots = [tables.post(p) for p in unit_base.tolist()]  # where each unit is, or drives to
+        self.legs: list[Leg | None] = [None] * len(unit_base)
+        self.calls: list[Incident | None] = [None] * len(unit_base)
         self.serving: dict[str, int] = {}  # incident id -> the unit serving it
-        self.targets: list[Spot | None] = [None] * len(unit_post)
-        self.homes = [-1] * len(unit_post)
+        self.targets: list[Spot | None] = [None] * len(unit_base)
+        self.homes = [-1] * len(unit_base)
 
     def free(self) -> NDArray[np.bool_]:
         """Units that may be sent: available or returning."""
         return np.asarray((self.status == AVAILABLE) | (self.status == RETURNING))
 
     def home(self, u: int) -> Spot:
-        """The place of unit ``u``'s post."""
-        return self.tables.post(int(self.unit_post[u]))
+        """The place of unit ``u``'s base."""
+        return self.tables.post(int(self.unit_base[u]))
 
     def node(self, u: int, now: float) -> int:
         """The node unit ``u`` is at, or drives to next."""
@@ -94,12 +95,12 @@ class StatusBoard:
         point = self.spots[u].xy if leg is None else leg.point(now, self.tables.roads.xy)
         return float(point[0]), float(point[1])
 
-    def snapshot(self, u: int, name: str, post_ids: tuple[str, ...], now: float) -> UnitState:
-        """Unit ``u`` (called ``name``) at ``now``."""
+    def snapshot(self, u: int, name: str, post: str, now: float) -> UnitState:
+        """Unit ``u`` (called ``name``, of post ``post``) at ``now``."""
         leg, call = self.legs[u], self.calls[u]
         return UnitState(
             unit=name,
-            post=post_ids[self.unit_post[u]],
+            post=post,
             status=STATUSES[self.status[u]],
             node=self.node(u, now),
             incident=call.id if call is not None else None,
@@ -128,7 +129,7 @@ class StatusBoard:
         eta = np.full(len(self.status), np.inf)
         from_posts = self.tables.times_from_posts(spot)
         idle = allowed & (self.status == AVAILABLE)
-        eta[idle] = self.turnout + from_posts[self.unit_post[idle]]
+        eta[idle] = self.turnout[idle] + from_posts[self.unit_base[idle]]
         on_road = np.flatnonzero(allowed & (self.status != AVAILABLE))
         if not len(on_road):
             return eta
@@ -137,7 +138,7 @@ class StatusBoard:
         # its ETA: the search towards the spot need go no farther than the best bound.
         returning = self.status[on_road] == RETURNING
         left = np.array([leg.end - now for leg in legs if leg is not None])
-        via_home = np.maximum(left[returning], 0.0) + from_posts[self.unit_post[on_road[returning]]]
+        via_home = np.maximum(left[returning], 0.0) + from_posts[self.unit_base[on_road[returning]]]
         bound = math.inf if complete else float(min(eta.min(), via_home.min(initial=math.inf)))
         inbound = self.tables.inbound(spot, limit=bound)
         eta[on_road] = etas_from(self.tables.core, legs, now, spot, inbound)
@@ -147,7 +148,7 @@ class StatusBoard:
         """The drive of free or dispatched unit ``u`` to ``spot`` from ``now``
         (``eta`` is its ETA, which bounds the search)."""
         if self.status[u] == AVAILABLE:
-            return self.tables.leg(self.home(u), spot, now + self.turnout, limit=eta)
+            return self.tables.leg(self.home(u), spot, now + self.turnout[u], limit=eta)
         leg = self.legs[u]
         assert leg is not None
         k, remaining = leg.next_stop(now)

@@ -4,15 +4,25 @@
 - :mod:`~dispatch.plan.clustering`: :func:`cluster`, with :mod:`~dispatch.plan.border`
   (border stations) and :mod:`~dispatch.plan.diagnose` (why rules cannot hold);
 - :mod:`~dispatch.plan.structure`: the :class:`ClusterPlan` it returns;
-- :mod:`~dispatch.plan.facility`: p-median and the assignment engine;
+- :mod:`~dispatch.plan.median`: the p-median, uncapacitated and capacitated;
+- :mod:`~dispatch.plan.coverage`, :mod:`~dispatch.plan.expected` and
+  :mod:`~dispatch.plan.center`: LSCP, MCLP, MEXCLP and the p-center;
+- :mod:`~dispatch.plan.facility`: the assignment engine and shared checks;
+- :mod:`~dispatch.plan.heuristics` and :mod:`~dispatch.plan.bounds`: warm starts
+  and Lagrangian bounds;
 - :mod:`~dispatch.plan.mip`: the sparse MIP layer on CP-SAT or HiGHS;
 - :mod:`~dispatch.plan.result`: the protocol every solver-backed result shares.
 """
 
+from .center import p_center as p_center
 from .clustering import cluster as cluster
+from .coverage import CoverageSolution as CoverageSolution
+from .coverage import lscp as lscp
+from .coverage import mclp as mclp
+from .expected import mexclp as mexclp
 from .facility import FacilitySolution as FacilitySolution
-from .facility import capacitated_p_median as capacitated_p_median
-from .facility import p_median as p_median
+from .median import capacitated_p_median as capacitated_p_median
+from .median import p_median as p_median
 from .mip import SolveParams as SolveParams
 from .params import BalanceParams as BalanceParams
 from .params import BorderParams as BorderParams
@@ -32,6 +42,7 @@ __all__ = [
     "Cluster",
     "ClusterParams",
     "ClusterPlan",
+    "CoverageSolution",
     "FacilitySolution",
     "ScoreParams",
     "SolveParams",
@@ -40,5 +51,9 @@ __all__ = [
     "StrengthParams",
     "capacitated_p_median",
     "cluster",
+    "lscp",
+    "mclp",
+    "mexclp",
+    "p_center",
     "p_median",
 ]

@@ -19,7 +19,6 @@ problem (min cost flow); otherwise a MIP.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,9 +28,11 @@ from ..errors import InfeasibleError, InputError, listed
 from ..model import StationKind
 from ..network.contract import Places
 from ..network.search import place_times
+from ..progress import OnProgress
 from .border import near_boundary
 from .diagnose import Inputs, diagnose, explain_infeasible
 from .facility import Assignment, Balance, FacilitySolution, solve_assignment
+from .mip import Budget, Watch
 from .params import ClusterParams
 from .structure import BorderGroup, Cluster, ClusterPlan
 
@@ -41,22 +42,38 @@ GAIN_UNIT = 0.01
 """Balance is counted in hundredths of an incident a year (integral for CP-SAT)."""
 
 
-def cluster(district: District, params: ClusterParams | None = None) -> ClusterPlan:
+def cluster(
+    district: District, params: ClusterParams | None = None, *, on_progress: OnProgress | None = None
+) -> ClusterPlan:
     """Type the stations of ``district`` and cluster them; see the module text.
+
+    ``params.options.time_limit`` bounds the whole call, building the model
+    included; a limit returns the best plan found, with its bound and gap
+    (``status`` is ``"optimal"`` only when they meet). ``on_progress`` hears the
+    solver's best objective and bound as they improve.
 
     Raises :class:`InfeasibleError` naming the stations and the constraint when the
     rules cannot hold, before any solving where that can be shown.
+
+    Examples
+    --------
+    >>> from dispatch import cluster
+    >>> from dispatch.datasets import zhuoshui_shuishi
+    >>> plan = cluster(zhuoshui_shuishi())
+    >>> plan.status, plan.counts()["central"] >= 1
+    ('optimal', True)
     """
     params = params or ClusterParams()
-    start = time.perf_counter()
+    budget = Budget(params.options.time_limit)
     inputs = _inputs(district, params)
     problem, p_range = _assignment(district, params, inputs)
     diagnose(district, params, inputs, problem, p_range)
+    watch = Watch("clustering", on_progress, budget)
     try:
-        solution = solve_assignment(problem, params.options, default_solver="highs")
+        solution = solve_assignment(problem, params.options, default_solver="highs", budget=budget, watch=watch)
     except InfeasibleError:
         raise explain_infeasible(district, params, inputs, problem) from None
-    return _plan(district, params, inputs, solution, time.perf_counter() - start - solution.solve_time)
+    return _plan(district, params, inputs, solution, budget.elapsed() - solution.solve_time)
 
 
 def _inputs(district: District, params: ClusterParams) -> Inputs:
@@ -88,43 +105,53 @@ def _inputs(district: District, params: ClusterParams) -> Inputs:
     else:
         demand, demand_rate, home = district.station_places, workload, np.arange(len(stations))
         radius = 0.0
-    targets = Places.join([district.station_places, demand])
-    times = _site_times(district, params, sites, targets, home, radius)
-    link = times[:, : len(stations)]
-    order = np.argsort(home, kind="stable")
-    weighted = times[:, len(stations) :][:, order] * demand_rate[order]
-    demand_cost = np.zeros((len(sites), len(stations)))
-    has_demand, starts = np.unique(home[order], return_index=True)
-    if len(starts):
-        demand_cost[:, has_demand] = np.add.reduceat(weighted, starts, axis=1)
+    link, demand_cost = _site_costs(district, params, sites, demand, demand_rate, home, radius)
     rate = np.bincount(home, weights=demand_rate, minlength=len(stations)).astype(np.float64)
     return Inputs(border, clients, sites, score, strength, workload, demand_cost, link, rate)
 
 
-def _site_times(
+SITES_AT_ONCE = 64
+"""Sites whose road times are held at once while building the clustering model."""
+
+
+def _site_costs(
     district: District,
     params: ClusterParams,
     sites: NDArray[np.int64],
-    targets: Places,
+    demand: Places,
+    demand_rate: NDArray[np.float64],
     home: NDArray[np.int64],
     radius: float,
-) -> NDArray[np.float64]:
-    """Road seconds (whole) from each site to the stations then the demand points.
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Whole road seconds from each site to each station (``link``), and the
+    incident-seconds from each site to each station's demand (``demand_cost``).
 
-    A site only needs the demand of stations within ``max_link_time``, which lies
-    within ``max_link_time`` plus the demand's own distance from its station (at
-    most ``radius``), so Dijkstra stops there; a site whose needed demand it still
-    misses (a demand point far from its home station) is searched again without a
-    limit.
+    Sites are searched a few at a time, so memory grows with sites x stations, not
+    sites x demand points. A site only needs the demand of stations within
+    ``max_link_time``, which lies within ``max_link_time`` plus the demand's own
+    distance from its station (at most ``radius``), so Dijkstra stops there; a
+    site whose needed demand it still misses (a demand point far from its home
+    station) is searched again without a limit.
     """
-    roads, n_stations = district.roads, len(district.stations)
+    core, n_stations = district.roads.core, len(district.stations)
+    targets = Places.join([district.station_places, demand])
     limit = params.max_link_time + 2 * radius
-    times = np.rint(place_times(roads.core, district.station_places[sites], targets, limit=limit))
-    near = times[:, :n_stations] <= params.max_link_time
-    missing = np.flatnonzero((near[:, home] & np.isinf(times[:, n_stations:])).any(axis=1))
-    if len(missing):
-        times[missing] = np.rint(place_times(roads.core, district.station_places[sites[missing]], targets))
-    return times
+    order = np.argsort(home, kind="stable")
+    has_demand, starts = np.unique(home[order], return_index=True)
+    link = np.empty((len(sites), n_stations))
+    demand_cost = np.zeros((len(sites), n_stations))
+    for first in range(0, len(sites), SITES_AT_ONCE):
+        chunk = sites[first : first + SITES_AT_ONCE]
+        times = np.rint(place_times(core, district.station_places[chunk], targets, limit=limit))
+        near = times[:, :n_stations] <= params.max_link_time
+        missing = np.flatnonzero((near[:, home] & np.isinf(times[:, n_stations:])).any(axis=1))
+        if len(missing):
+            times[missing] = np.rint(place_times(core, district.station_places[chunk[missing]], targets))
+        link[first : first + len(chunk)] = times[:, :n_stations]
+        if len(starts):
+            weighted = times[:, n_stations:][:, order] * demand_rate[order]
+            demand_cost[first : first + len(chunk), has_demand] = np.add.reduceat(weighted, starts, axis=1)
+    return link, demand_cost
 
 
 def _allowed(district: District, params: ClusterParams, inputs: Inputs) -> NDArray[np.bool_]:

@@ -1,24 +1,17 @@
-"""Facility-location formulations: the engine behind :func:`dispatch.plan.cluster`.
+"""The assignment engine behind :func:`dispatch.plan.cluster` and the capacitated
+models, with the result and input checks every facility model shares.
 
-Two formulations share one MIP layer (:mod:`dispatch.plan.mip`):
-
-- the **radius** formulation of the uncapacitated p-median (Elloumi 2010, with the
-  reduction of García, Labbé & Marín 2011): for each client, one binary per
-  distinct cost level, ``z[i, k] = 1`` when no open site is within its ``k``-th
-  smallest cost. Its LP bound equals the classic one with far fewer nonzeros.
-- the **assignment** formulation (``x[i, j]`` client ``i`` served by site ``j``)
-  with the side constraints of clustering: self-service of an open site's own
-  client, a count of other clients per site, capacities, fixed sites and a
-  balance term.
-
-The published optima of OR-Library ``pmed`` and ``pmedcap``, ``SJC`` and the spopt
-San Francisco case are reproduced by the tests.
+The **assignment** formulation (``x[i, j]``: client ``i`` served by site ``j``)
+carries the side constraints of clustering: self-service of an open site's own
+client, a count of other clients per site, capacities, fixed sites and a balance
+term. It solves on the MIP layer (:mod:`dispatch.plan.mip`), or as min cost flow
+when every site is fixed open.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -26,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InfeasibleError, InputError, SolverError, listed
 from ..texttable import Table
-from .mip import Mip, MipBuilder, MipResult, SolveParams, Solver, integer_scale, solve_mip
+from .mip import Budget, Mip, MipBuilder, MipResult, SolveParams, Solver, Watch, integer_scale, solve_mip
 from .result import SolverResult, proven
 
 __all__ = [
@@ -34,8 +27,10 @@ __all__ = [
     "Balance",
     "FacilitySolution",
     "Violations",
-    "capacitated_p_median",
-    "p_median",
+    "check_capacity",
+    "check_costs",
+    "check_fixed",
+    "check_weights",
     "solve_assignment",
     "violations",
 ]
@@ -67,7 +62,14 @@ class FacilitySolution(SolverResult):
         return super().to_dict() | {"sites": self.sites.tolist(), "assignment": self.assignment.tolist()}
 
 
-def _check_costs(costs: ArrayLike, p: int) -> NDArray[np.float64]:
+MAX_VALUE = 1e9
+"""Largest cost or weight the engine takes: solvers scale them to integers, and
+larger values overflow that scaling (give costs in other units instead)."""
+
+
+def check_costs(costs: ArrayLike, p: int | None = None) -> NDArray[np.float64]:
+    """``costs`` as a float matrix of ``>= 0`` entries (``inf`` forbids a pair), with
+    ``1 <= p <= sites`` and every client allowed some site; else a named error."""
     costs = np.asarray(costs, dtype=np.float64)
     if costs.ndim != 2 or costs.size == 0:
         raise InputError(f"costs must be a non-empty clients x sites matrix, got shape {costs.shape}")
@@ -77,7 +79,15 @@ def _check_costs(costs: ArrayLike, p: int) -> NDArray[np.float64]:
             "costs must be >= 0 (inf marks a pair that is not allowed)",
             listed([f"client {i}, site {j}: {costs[i, j]}" for i, j in bad]),
         )
-    if not 1 <= p <= costs.shape[1]:
+    huge = np.argwhere(np.isfinite(costs) & (costs > MAX_VALUE))
+    if len(huge):
+        raise InputError(
+            f"costs must be at most {MAX_VALUE:g}; give them in larger units (minutes, kilometres)",
+            listed([f"client {i}, site {j}: {costs[i, j]:g}" for i, j in huge]),
+        )
+    if p is not None and (isinstance(p, bool) or not isinstance(p, (int, np.integer))):
+        raise InputError(f"p must be a whole number of sites, got {p!r}")
+    if p is not None and not 1 <= p <= costs.shape[1]:
         raise InfeasibleError(f"p = {p} sites cannot be opened: there are {costs.shape[1]} candidate sites")
     stranded = np.flatnonzero(~np.isfinite(costs).any(axis=1))
     if len(stranded):
@@ -85,68 +95,52 @@ def _check_costs(costs: ArrayLike, p: int) -> NDArray[np.float64]:
     return costs
 
 
+def check_weights(weights: ArrayLike | None, n_clients: int, name: str = "weights") -> NDArray[np.float64]:
+    """Client weights: ``n_clients`` finite numbers ``>= 0`` (all ones by default)."""
+    if weights is None:
+        return np.ones(n_clients)
+    values = np.asarray(weights, dtype=np.float64)
+    usable = np.isfinite(values) & (values >= 0) & (values <= MAX_VALUE)
+    if values.shape != (n_clients,) or not usable.all():
+        bad = [f"client {i}: {values[i]:g}" for i in np.flatnonzero(~usable)] if values.ndim == 1 else []
+        raise InputError(
+            f"{name} must be {n_clients} numbers from 0 to {MAX_VALUE:g}, one per client", listed(bad) or None
+        )
+    return values
+
+
+def check_fixed(fixed: ArrayLike | None, n_sites: int, p: int | None) -> NDArray[np.int64] | None:
+    """Sites fixed open: distinct indices of sites, at most ``p`` of them."""
+    if fixed is None:
+        return None
+    values = np.asarray(fixed)
+    if values.ndim != 1 or (len(values) and not np.issubdtype(values.dtype, np.integer)):
+        raise InputError(f"fixed must be a list of site indices, got {fixed!r}")
+    sites = values.astype(np.int64)
+    outside = [str(j) for j in sites if not 0 <= j < n_sites]
+    if outside:
+        raise InputError(f"fixed names sites that do not exist (there are {n_sites}, numbered from 0)", listed(outside))
+    if len(np.unique(sites)) != len(sites):
+        raise InputError(f"fixed names a site twice: {sorted(sites.tolist())}")
+    if p is not None and len(sites) > p:
+        raise InfeasibleError(f"{len(sites)} fixed sites are more than the p = {p} sites to open")
+    return np.sort(sites)
+
+
+def check_capacity(capacity: ArrayLike, n_sites: int) -> NDArray[np.float64]:
+    """Site capacities: one finite number ``>= 0`` a site (a scalar applies to all)."""
+    values: NDArray[np.float64] = np.broadcast_to(np.asarray(capacity, dtype=np.float64), (n_sites,)).copy()
+    bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
+    if len(bad):
+        raise InputError("capacity must be finite and >= 0", listed([f"site {j}: {values[j]}" for j in bad]))
+    return values
+
+
 def _result_status(result: MipResult, what: str) -> None:
     if result.status == "infeasible":
         raise InfeasibleError(f"the solver proved {what} infeasible")
     if result.values is None:
         raise SolverError(f"no solution to {what} within the time limit of the solve options; raise time_limit")
-
-
-def p_median(
-    costs: ArrayLike, p: int, *, weights: ArrayLike | None = None, options: SolveParams | None = None
-) -> FacilitySolution:
-    """Open ``p`` sites minimising the weighted cost of serving every client from
-    its nearest open site.
-
-    Parameters
-    ----------
-    costs
-        ``costs[i, j]``: serving client ``i`` from site ``j``; ``inf`` forbids it.
-    p
-        Number of sites to open.
-    weights
-        Client weights (demand); all ones by default.
-    options
-        Solver options; the default solver is CP-SAT.
-    """
-    options = options or SolveParams()
-    start = time.perf_counter()
-    costs = _check_costs(costs, p)
-    n_clients, n_sites = costs.shape
-    weights = np.ones(n_clients) if weights is None else np.asarray(weights, dtype=np.float64)
-    if weights.shape != (n_clients,) or not (np.isfinite(weights).all() and (weights >= 0).all()):
-        raise InputError(f"weights must be {n_clients} finite numbers >= 0, one per client")
-    builder = MipBuilder()
-    y = builder.variables(n_sites)
-    builder.rows(np.zeros(n_sites), y, 1.0, p, p)
-    enough = n_sites - p + 1  # any set of this many sites holds an open one
-    for i in range(n_clients):
-        finite = np.flatnonzero(np.isfinite(costs[i]))
-        levels, level_of = np.unique(costs[i, finite], return_inverse=True)
-        covered = np.cumsum(np.bincount(level_of))
-        last = int(np.searchsorted(covered, min(enough, len(finite))))  # the level that must hold an open site
-        levels = levels[: last + 1]
-        z = builder.variables(last, cost=weights[i] * np.diff(levels))
-        builder.offset += weights[i] * levels[0]
-        # Level k: z[k] + sum(y at level k) - z[k-1] >= 0, with z[-1] = 1 and
-        # z[last] = 0. The last row is implied when that level holds enough sites.
-        rows_needed = last + 1 if covered[last] < enough else last
-        keep = level_of < rows_needed
-        rows = [level_of[keep], np.arange(min(last, rows_needed)), np.arange(1, rows_needed)]
-        columns = [y[finite[keep]], z[:rows_needed], z[: rows_needed - 1]]
-        values = [np.ones(keep.sum()), np.ones(min(last, rows_needed)), -np.ones(rows_needed - 1)]
-        lower = np.zeros(rows_needed)
-        lower[0] = 1.0
-        builder.rows(np.concatenate(rows), np.concatenate(columns), np.concatenate(values), lower, np.inf)
-    mip = builder.build()
-    build_time = time.perf_counter() - start
-    result = solve_mip(mip, options.solver or "cp-sat", options, presolve=False)
-    _result_status(result, f"the {p}-median problem")
-    assert result.values is not None
-    sites = np.flatnonzero(result.values[y] > 0.5)
-    assignment = sites[np.argmin(costs[:, sites], axis=1)]
-    objective = float(weights @ costs[np.arange(n_clients), assignment])
-    return _solution(sites, assignment, objective, result, build_time)
 
 
 def _solution(
@@ -167,6 +161,12 @@ def _solution(
         solve_time=result.solve_time,
         solver=result.solver,
     )
+
+
+MAX_LINKED_PAIRS = 50_000
+"""Above this many client-site pairs a capacitated assignment drops the rows
+``x[i, j] <= y[j]`` that its capacity rows imply: a weaker LP, but one the solver
+can finish."""
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ class Assignment:
     site ``j`` stands at client ``site_client[j]``, which it serves itself when open
     at ``site_cost[j]`` (and no other site may then serve that client). ``count``
     bounds the number of *other* clients of an open site; ``capacity`` bounds the
-    ``demand`` it serves, its own client's included.
+    ``demand`` it serves, its own client's included. ``open_sites`` stay open.
     """
 
     n_clients: int
@@ -222,10 +222,8 @@ def _build_assignment(problem: Assignment, *, elastic: bool = False) -> tuple[Mi
     y = builder.variables(n_sites, cost=site_cost)
     x = builder.variables(len(problem.client), cost=0.0 if elastic else problem.cost)
     blocks = {"x": x, "y": y}
-    if problem.open_sites is not None:
-        fixed = np.zeros(n_sites, dtype=bool)
-        fixed[problem.open_sites] = True
-        builder.rows(np.arange(n_sites), y, 1.0, fixed.astype(float), fixed.astype(float))
+    if problem.open_sites is not None and len(problem.open_sites):
+        builder.rows(np.arange(len(problem.open_sites)), y[problem.open_sites], 1.0, 1.0, 1.0)
     # Placing a row below its bound costs more than every balance slack together.
     penalty = 1.0 + (float(np.abs(problem.balance.size).sum()) if problem.balance is not None else 0.0)
     # Every client exactly once: its pairs, plus its own site if it has one.
@@ -236,9 +234,14 @@ def _build_assignment(problem: Assignment, *, elastic: bool = False) -> tuple[Mi
         rows.append(np.arange(problem.n_clients))
         columns.append(blocks["unplaced"])
     builder.rows(np.concatenate(rows), np.concatenate(columns), 1.0, 1.0, 1.0)
-    # A pair only to an open site.
-    pairs = np.repeat(np.arange(len(x)), 2)
-    builder.rows(pairs, np.column_stack([x, y[problem.site]]).ravel(), np.tile([1.0, -1.0], len(x)), -np.inf, 0.0)
+    # A pair only to an open site: one row a pair, unless the site's capacity row
+    # implies it (positive demand) and there are too many pairs for the LP.
+    linked = np.ones(len(x), dtype=bool)
+    if problem.capacity is not None and problem.demand is not None and len(x) > MAX_LINKED_PAIRS:
+        linked = problem.demand[problem.client] <= 0
+    pairs = np.repeat(np.arange(int(linked.sum())), 2)
+    links = np.column_stack([x[linked], y[problem.site[linked]]]).ravel()
+    builder.rows(pairs, links, np.tile([1.0, -1.0], int(linked.sum())), -np.inf, 0.0)
     builder.rows(np.zeros(n_sites), y, 1.0, problem.p[0], problem.p[1])
     if problem.count is not None:
         low, high = problem.count
@@ -345,14 +348,24 @@ def violations(problem: Assignment, options: SolveParams, *, default_solver: Sol
 
 
 def solve_assignment(
-    problem: Assignment, options: SolveParams, *, default_solver: Solver = "highs"
+    problem: Assignment,
+    options: SolveParams,
+    *,
+    default_solver: Solver = "highs",
+    budget: Budget | None = None,
+    start_from: NDArray[np.int64] | None = None,
+    watch: Watch | None = None,
 ) -> FacilitySolution:
-    """Solve an assignment problem.
+    """Solve an assignment problem within ``budget`` (``options.time_limit`` from now
+    by default).
 
     With every site fixed open and no capacity or balance it is a transportation
-    problem, solved exactly by OR-Tools min cost flow; otherwise a MIP.
+    problem, solved exactly by OR-Tools min cost flow; otherwise a MIP, warm-started
+    from the feasible assignment ``start_from`` (client -> site) when given, which
+    is also the answer when the solver finds nothing better in time.
     """
     start = time.perf_counter()
+    budget = budget or Budget(options.time_limit, start)
     if (
         problem.open_sites is not None
         and len(problem.open_sites) == problem.n_sites
@@ -362,8 +375,13 @@ def solve_assignment(
         return _min_cost_flow(problem, start)
     mip, blocks = _build_assignment(problem)
     x, y = blocks["x"], blocks["y"]
+    hint = None
+    if start_from is not None and problem.balance is None:
+        hint = np.zeros(mip.n_variables)
+        hint[y[np.unique(start_from)]] = 1.0
+        hint[x[start_from[problem.client] == problem.site]] = 1.0
     build_time = time.perf_counter() - start
-    result = solve_mip(mip, options.solver or default_solver, options)
+    result = solve_mip(mip, options.solver or default_solver, options, budget=budget, hint=hint, watch=watch)
     _result_status(result, "the assignment with its side constraints")
     assert result.values is not None
     sites = np.flatnonzero(result.values[y] > 0.5)
@@ -434,47 +452,3 @@ def _min_cost_flow(problem: Assignment, start: float) -> FacilitySolution:
         solve_time=solve_time,
         solver="min-cost-flow",
     )
-
-
-def capacitated_p_median(
-    costs: ArrayLike,
-    p: int,
-    demand: ArrayLike,
-    capacity: ArrayLike,
-    *,
-    options: SolveParams | None = None,
-) -> FacilitySolution:
-    """Open ``p`` of ``n`` points as medians and assign every point to one of them
-    (single sourcing) within capacity, minimising total cost.
-
-    Every point is a candidate median and an open median serves itself; ``costs``
-    is ``n x n`` and ``inf`` forbids a pair. The default solver is HiGHS.
-    """
-    options = options or SolveParams()
-    start = time.perf_counter()
-    costs = _check_costs(costs, p)
-    n = costs.shape[0]
-    demand = np.asarray(demand, dtype=np.float64)
-    capacity = np.asarray(capacity, dtype=np.float64)
-    if costs.shape != (n, n) or demand.shape != (n,) or capacity.shape != (n,):
-        raise InputError(f"costs must be square ({n} x {n}) with {n} demands and {n} capacities")
-    too_big = np.flatnonzero(demand > capacity.max())
-    if len(too_big):
-        raise InfeasibleError("points whose demand exceeds every capacity", listed([str(i) for i in too_big]))
-    if np.sort(capacity)[-p:].sum() < demand.sum():
-        raise InfeasibleError(f"the {p} largest capacities hold less than the total demand {demand.sum():g}")
-    client, site = np.nonzero(np.isfinite(costs) & ~np.eye(n, dtype=bool))
-    problem = Assignment(
-        n_clients=n,
-        n_sites=n,
-        client=client,
-        site=site,
-        cost=costs[client, site],
-        p=(p, p),
-        site_client=np.arange(n),
-        demand=demand,
-        capacity=capacity,
-    )
-    solution = solve_assignment(problem, options)
-    objective = float(costs[np.arange(n), solution.assignment].sum())
-    return replace(solution, objective=objective, build_time=time.perf_counter() - start - solution.solve_time)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -22,9 +23,10 @@ from scipy.sparse import coo_matrix, csr_matrix
 
 from ..errors import SolverError
 from ..model import Frozen
+from ..progress import OnProgress, Progress
 from .result import GAP_TOLERANCE, relative_gap
 
-__all__ = ["Mip", "MipBuilder", "MipResult", "SolveParams", "integer_scale", "solve_mip"]
+__all__ = ["Budget", "Mip", "MipBuilder", "MipResult", "SolveParams", "Watch", "integer_scale", "solve_mip"]
 
 logger = logging.getLogger("dispatch")
 
@@ -61,6 +63,57 @@ class SolveParams(Frozen):
     time_limit: float = Field(60.0, gt=0, le=1_000_000, allow_inf_nan=False)
     relative_gap: float = Field(0.0, ge=0, lt=1)
     seed: int = Field(0, ge=0, lt=2**31)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The time limit of one call, counted from its start: building the model,
+    heuristics and bounds spend it as well as the solver."""
+
+    limit: float
+    start: float = field(default_factory=time.perf_counter)
+
+    @property
+    def deadline(self) -> float:
+        """``time.perf_counter()`` at which the limit runs out."""
+        return self.start + self.limit
+
+    def left(self) -> float:
+        """Seconds left (``0`` once spent)."""
+        return max(0.0, self.deadline - time.perf_counter())
+
+    def elapsed(self) -> float:
+        """Seconds since the start."""
+        return time.perf_counter() - self.start
+
+
+@dataclass
+class Watch:
+    """Tells ``on_progress`` the best objective and bound of a long solve as they
+    improve. Values are in the caller's units: ``sign = -1`` shows a maximised
+    objective that the model minimises as its negative."""
+
+    task: str
+    on_progress: OnProgress | None
+    budget: Budget
+    sign: float = 1.0
+    objective: float = math.inf
+    bound: float = -math.inf
+
+    def improve(self, objective: float = math.inf, bound: float = -math.inf) -> None:
+        """Record a solution of ``objective`` and a lower ``bound`` (model units)."""
+        better = objective < self.objective - 1e-9 * max(1.0, abs(objective))
+        higher = bound > self.bound + 1e-9 * max(1.0, abs(bound)) and math.isfinite(bound)
+        self.objective, self.bound = min(self.objective, objective), max(self.bound, bound)
+        if self.on_progress is None or not (better or higher):
+            return
+        detail = (
+            f"best {self.sign * self.objective:,.6g}, bound {self.sign * self.bound:,.6g}, "
+            f"gap {relative_gap(self.objective, self.bound):.2%}"
+        )
+        elapsed = self.budget.elapsed()
+        total = max(1, math.ceil(self.budget.limit))
+        self.on_progress(Progress(self.task, min(total, int(elapsed)), total, elapsed, detail))
 
 
 @dataclass(frozen=True)
@@ -166,18 +219,43 @@ class MipResult:
     solver: Solver
 
 
-def solve_mip(mip: Mip, solver: Solver, options: SolveParams, *, presolve: bool = True) -> MipResult:
-    """Solve ``mip`` with ``solver`` under ``options``.
+def solve_mip(
+    mip: Mip,
+    solver: Solver,
+    options: SolveParams,
+    *,
+    budget: Budget | None = None,
+    hint: NDArray[np.float64] | None = None,
+    watch: Watch | None = None,
+    presolve: bool = True,
+) -> MipResult:
+    """Solve ``mip`` with ``solver`` within what is left of ``budget`` (a fresh
+    one of ``options.time_limit`` by default).
 
-    ``presolve`` switches CP-SAT's presolve (HiGHS always presolves).
+    ``hint`` is a feasible solution to start from: it is returned (as
+    ``"feasible"``, with the solver's bound) when the solver finds nothing better
+    in time. ``watch`` hears of each better solution and bound. ``presolve``
+    switches CP-SAT's presolve (HiGHS always presolves).
     """
+    budget = budget or Budget(options.time_limit)
     start = time.perf_counter()
-    if solver == "cp-sat":
-        status, values, objective, bound = _solve_cp_sat(mip, options, presolve)
+    left = budget.left()
+    if left <= 0:
+        status: MipStatus = "unknown"
+        values, objective, bound = None, math.inf, -math.inf
+    elif solver == "cp-sat":
+        status, values, objective, bound = _solve_cp_sat(mip, options, budget, presolve, hint, watch)
     else:
-        status, values, objective, bound = _solve_highs(mip, options)
+        status, values, objective, bound = _solve_highs(mip, options, budget, hint, watch)
+    if hint is not None and status != "infeasible":
+        hinted = float(mip.cost @ hint) + mip.offset
+        if values is None or hinted < objective - 1e-9 * max(1.0, abs(hinted)):
+            status, values, objective = "feasible", hint, hinted
+            bound = min(bound, objective)
     if status == "optimal" and relative_gap(objective, bound) > GAP_TOLERANCE:
         status = "feasible"  # a solver that stops within its own gap tolerance
+    if watch is not None:
+        watch.improve(objective, bound)
     result = MipResult(status, values, objective, bound, time.perf_counter() - start, solver)
     logger.debug(
         "%s: %s, objective %.6g, bound %.6g, %.3f s, %d variables, %d rows",
@@ -215,7 +293,12 @@ def integer_scale(values: NDArray[np.float64]) -> float:
 
 
 def _solve_cp_sat(
-    mip: Mip, options: SolveParams, presolve: bool
+    mip: Mip,
+    options: SolveParams,
+    budget: Budget,
+    presolve: bool,
+    hint: NDArray[np.float64] | None,
+    watch: Watch | None,
 ) -> tuple[MipStatus, NDArray[np.float64] | None, float, float]:
     from ortools.sat.python import cp_model
 
@@ -248,6 +331,9 @@ def _solve_cp_sat(
             [x[c] for c in used.tolist()], np.rint(mip.cost[used] * objective_scale).astype(np.int64).tolist()
         )
     )
+    if hint is not None:
+        for variable, value in zip(x, np.rint(hint).astype(np.int64).tolist()):
+            model.add_hint(variable, value)
     solver = cp_model.CpSolver()
     parameters = solver.parameters
     # One worker with the full LP relaxation: measured fastest on these models;
@@ -255,23 +341,29 @@ def _solve_cp_sat(
     parameters.num_workers = 1
     parameters.linearization_level = 2
     parameters.cp_model_presolve = presolve
-    parameters.max_time_in_seconds = options.time_limit
+    parameters.max_time_in_seconds = max(budget.left(), 1e-3)  # what the model's translation left
     parameters.random_seed = options.seed
     parameters.relative_gap_limit = options.relative_gap
-    code = solver.solve(model)
+    callback = None
+    if watch is not None:
+        solver.best_bound_callback = lambda bound: watch.improve(bound=bound / objective_scale + mip.offset)
+        callback = _cp_sat_callback(watch, objective_scale, mip.offset)
+    code = solver.solve(model, callback)
     if code == cp_model.MODEL_INVALID:
         raise SolverError(f"CP-SAT rejected the model: {model.validate()}")
     if code == cp_model.INFEASIBLE:
         return "infeasible", None, math.inf, math.inf
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return "unknown", None, math.inf, solver.best_objective_bound / objective_scale + mip.offset
+    bound = solver.best_objective_bound / objective_scale + mip.offset
     values = np.array([solver.value(v) for v in x], dtype=np.float64)
     objective = float(mip.cost @ values) + mip.offset
-    bound = solver.best_objective_bound / objective_scale + mip.offset
     return ("optimal" if code == cp_model.OPTIMAL else "feasible"), values, objective, min(bound, objective)
 
 
-def _solve_highs(mip: Mip, options: SolveParams) -> tuple[MipStatus, NDArray[np.float64] | None, float, float]:
+def _solve_highs(
+    mip: Mip, options: SolveParams, budget: Budget, hint: NDArray[np.float64] | None, watch: Watch | None
+) -> tuple[MipStatus, NDArray[np.float64] | None, float, float]:
     from ortools.math_opt import model_pb2
     from ortools.math_opt.python import mathopt
 
@@ -292,18 +384,29 @@ def _solve_highs(mip: Mip, options: SolveParams) -> tuple[MipStatus, NDArray[np.
     proto.linear_constraint_matrix.row_ids.extend(matrix.row.tolist())
     proto.linear_constraint_matrix.column_ids.extend(matrix.col.tolist())
     proto.linear_constraint_matrix.coefficients.extend(matrix.data.tolist())
+    model = mathopt.Model.from_model_proto(proto)
+    model_parameters = None
+    if hint is not None:
+        variables = list(model.variables())
+        hinted = dict(zip(variables, hint.tolist()))
+        model_parameters = mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(variable_values=hinted)])
     # No threads= for HiGHS: it rejects the option (or-tools#4606).
     parameters = mathopt.SolveParameters(
-        time_limit=timedelta(seconds=options.time_limit),
+        time_limit=timedelta(seconds=max(budget.left(), 1e-3)),  # what the model's translation left
         random_seed=options.seed,
         relative_gap_tolerance=options.relative_gap,
         absolute_gap_tolerance=0.0,
     )
+    messages = None if watch is None else _HighsWatch(watch).lines
     try:
-        result = mathopt.solve(mathopt.Model.from_model_proto(proto), mathopt.SolverType.HIGHS, params=parameters)
+        result = mathopt.solve(
+            model, mathopt.SolverType.HIGHS, params=parameters, model_params=model_parameters, msg_cb=messages
+        )
     except Exception as error:  # MathOpt raises several kinds on solver failure
         raise SolverError(f"HiGHS failed: {error}") from error
     reason = result.termination.reason
+    if reason == mathopt.TerminationReason.UNBOUNDED:
+        raise SolverError("HiGHS found the model unbounded")
     if reason in (mathopt.TerminationReason.INFEASIBLE, mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED):
         return "infeasible", None, math.inf, math.inf
     bound = float(result.best_objective_bound())
@@ -316,3 +419,41 @@ def _solve_highs(mip: Mip, options: SolveParams) -> tuple[MipStatus, NDArray[np.
     objective = float(mip.cost @ values) + mip.offset
     status: MipStatus = "optimal" if reason == mathopt.TerminationReason.OPTIMAL else "feasible"
     return status, values, objective, min(bound, objective)
+
+
+def _cp_sat_callback(watch: Watch, scale: float, offset: float) -> Any:
+    """A CP-SAT solution callback passing each solution's objective to ``watch``."""
+    from ortools.sat.python import cp_model
+
+    class Callback(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            watch.improve(self.objective_value / scale + offset, self.best_objective_bound / scale + offset)
+
+    return Callback()
+
+
+_HIGHS_ROW = re.compile(r"^\s*\S?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)")
+
+
+@dataclass
+class _HighsWatch:
+    """Reads HiGHS's branch-and-bound log lines for the best bound and solution."""
+
+    watch: Watch
+
+    def lines(self, lines: list[str]) -> None:
+        """MathOpt's message callback: a batch of log lines."""
+        for line in lines:
+            found = _HIGHS_ROW.match(line)
+            if found:
+                bound, best = (_number(text, default) for text, default in zip(found.groups(), (-math.inf, math.inf)))
+                self.watch.improve(best, bound)
+
+
+def _number(text: str, default: float) -> float:
+    """``text`` as a number ("inf" included), or ``default``."""
+    try:
+        value = float(text)
+    except ValueError:
+        return default
+    return value if not math.isnan(value) else default

@@ -26,7 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..district import District
 from ..errors import InputError
-from ..evaluate.metrics import TARGETS, quantiles, within
+from ..evaluate.metrics import TARGETS, response_metrics, within
 from ..evaluate.simulation import SimulationResult
 from ..io.files import atomic_write
 from ..network.search import place_times
@@ -107,7 +107,7 @@ def _pyogrio() -> Any:
     try:
         import pyogrio.raw
     except ImportError as error:
-        raise ImportError("GeoPackages and shapefiles need pyogrio: pip install 'central-dispatch[export]'") from error
+        raise ImportError("GeoPackages and shapefiles need pyogrio: pip install 'central-dispatch[files]'") from error
     return pyogrio.raw
 
 
@@ -191,7 +191,7 @@ def _write_xlsx(path: Path, sheets: Mapping[str, tuple[Sequence[str], Sequence[S
     try:
         from openpyxl import Workbook
     except ImportError as error:
-        raise ImportError("Excel files need openpyxl: pip install 'central-dispatch[export]'") from error
+        raise ImportError("Excel files need openpyxl: pip install 'central-dispatch[files]'") from error
     book = Workbook()
     book.remove(book.active)
     for name, (columns, rows) in sheets.items():
@@ -272,8 +272,10 @@ def export_calls(district: District, result: SimulationResult, path: str | Path)
 def export_villages(
     district: District, results: Mapping[str, SimulationResult], path: str | Path, targets: Sequence[float] = TARGETS
 ) -> Path:
-    """Write each village's calls a year and response (mean and Harrell-Davis p90
-    in seconds, share within each target) for each named result, a column group
+    """Write each village's calls a year and response (mean of the answered calls
+    and Harrell-Davis p90 in seconds, share within each target, as
+    :func:`~dispatch.evaluate.metrics.response_metrics` counts them: a call never
+    answered counts against the p90 and the shares) for each named result, a column group
     each (``before_mean``, ``after_mean``, ...; no prefix for the name ``""``).
 
     Examples
@@ -300,12 +302,8 @@ def export_villages(
         village = np.concatenate([run.village for run in result.runs])
         response = np.concatenate([run.response for run in result.runs])
         for k, row in enumerate(rows):
-            mine = response[(village == k) & ~np.isnan(response)]
+            found = response_metrics(response[village == k], targets)  # unanswered calls count against it
             row.append(float(np.sum(village == k) / years))
-            if len(mine):
-                row += [float(mine.mean()), float(quantiles(mine, [0.9])[0])]
-                row += [float((mine <= t).mean()) for t in targets]
-            else:
-                row += [float("nan")] * (2 + len(targets))
+            row += [found["mean"], found["p90"], *(found[within(t)] for t in targets)]
     _write_table(path, "villages", columns, rows)
     return path

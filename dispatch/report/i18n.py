@@ -87,6 +87,19 @@ TERMS: dict[str, tuple[str, str]] = {
     "district": ("全县", "district"),
     "minutes": ("分钟", "minutes"),
     "min": ("分钟", "min"),
+    # allocation of extra units
+    "emergency units": ("应急处置单元", "emergency units"),
+    "units now": ("现有警车", "units now"),
+    "units after": ("配置后警车", "units after"),
+    "change": ("增减", "change"),
+    "moves": ("调动", "moves"),
+    "unit": ("第几辆", "unit"),
+    "objective": ("目标值", "objective"),
+    "gain": ("边际效果", "gain"),
+    "now": ("现状", "now"),
+    "allocated": ("配置后", "allocated"),
+    "predicted": ("模型预测", "predicted"),
+    "simulated": ("仿真", "simulated"),
 }
 """Each term: (Chinese, English)."""
 

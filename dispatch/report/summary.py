@@ -55,12 +55,13 @@ def _names(district: District) -> dict[str, str]:
 
 
 def district_summary(district: District, language: Language = "en") -> Table:
-    """What the district holds: stations, units, partners, roads and villages."""
+    """What the district holds: stations, units, emergency units, partners,
+    roads and villages."""
     roads = district.roads
     population = sum(v.population for v in district.villages)
     station_ids = {s.id for s in district.stations}
     zh = _zh(language)
-    rows = (
+    rows: list[tuple[Any, ...]] = [
         (
             "派出所" if zh else "stations",
             len(district.stations),
@@ -84,8 +85,12 @@ def district_summary(district: District, language: Language = "en") -> Table:
         ),
         ("村" if zh else "villages", len(district.villages), ("人口 " if zh else "population ") + f"{population:,}"),
         ("年警情" if zh else "incidents a year", round(float(district.incident_rates.sum())), ""),
-    )
-    return Table(district.name, ("", term("count", language), term("notes", language)), rows, ("", ",", ""))
+    ]
+    if district.emergency_units:
+        share = 100 * np.mean([e.availability for e in district.emergency_units])
+        notes = f"驻村，平均每天在岗 {share:.0f}%" if zh else f"at villages, on duty {share:.0f}% of the day on average"
+        rows.insert(3, (term("emergency units", language), len(district.emergency_units), notes))
+    return Table(district.name, ("", term("count", language), term("notes", language)), tuple(rows), ("", ",", ""))
 
 
 def first_due_table(district: District, language: Language = "en") -> Table:

@@ -10,6 +10,7 @@ import pytest
 import shapely
 
 from dispatch import District
+from dispatch.datasets import DEMO_EMERGENCY_UNITS, demo_district, zhuoshui_shuishi
 from dispatch.datasets.generate import generate_demo
 from dispatch.io import write_district
 
@@ -45,3 +46,19 @@ def test_the_reported_case_has_the_reported_travel_times(tiny: District) -> None
     zhuoshui, shuishi = times[:, 0]
     assert zhuoshui > 30 * 60
     assert abs(shuishi - 10 * 60) <= 60
+
+
+def test_the_demo_with_emergency_units_only_adds_them(demo: District) -> None:
+    variant = demo_district(with_emergency_units=True)
+    for part in ("stations", "units", "villages", "partners"):  # the bundled county unchanged
+        assert getattr(variant, part) == getattr(demo, part), part
+    assert len(variant.emergency_units) == DEMO_EMERGENCY_UNITS
+    villages = [variant.village_index[e.village] for e in variant.emergency_units]
+    assert (variant.first_due.time[variant.village_nodes[villages]] > 1_800).all()  # remote villages
+    assert all(e.availability == 0.5 and e.priorities == (2, 3) for e in variant.emergency_units)
+
+
+def test_the_reported_case_may_have_yantangs_emergency_unit(tiny: District) -> None:
+    case = zhuoshui_shuishi(with_emergency_unit=True)
+    assert [(e.id, e.village) for e in case.emergency_units] == [("yantang-eu", "yantang")]
+    assert (case.stations, case.units, case.villages) == (tiny.stations, tiny.units, tiny.villages)

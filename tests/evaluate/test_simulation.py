@@ -85,9 +85,10 @@ def test_a_scenario_may_give_the_horizon_in_days() -> None:
     assert SimulationParams(horizon_days=30).horizon == MONTH  # type: ignore[call-arg]
 
 
-def small_district(n_units: int) -> District:
+def small_district(n_units: int, *, service: float = SERVICE) -> District:
     """A 5 x 5 grid of roads with tiny travel times, a unit at each of
-    ``n_units`` stations and twelve villages."""
+    ``n_units`` stations and twelve villages, calls enough to keep half the units
+    busy with ``service`` seconds a call."""
     positions = {(i, j): (100.0 * i, 100.0 * j) for i, j in itertools.product(range(5), range(5))}
     rng = np.random.default_rng(n_units)
     edges = []
@@ -103,7 +104,7 @@ def small_district(n_units: int) -> District:
     units = [Unit(id=f"s{k}-1", station=f"s{k}") for k in range(n_units)]
     rates = rng.uniform(0.5, 1.5, 12)
     offered = 0.5 * n_units  # half of the units busy on average
-    rates *= offered / SERVICE * SECONDS_PER_YEAR / rates.sum()
+    rates *= offered / service * SECONDS_PER_YEAR / rates.sum()
     villages = [
         Village(id=f"v{k}", location=positions[cells[c]], incident_rate=float(r))
         for k, (c, r) in enumerate(zip(chosen[n_units:], rates))

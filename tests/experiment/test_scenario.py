@@ -174,3 +174,16 @@ def test_the_key_hashes_every_layer_file_and_a_shapefiles_sidecars(tmp_path: Pat
     (tmp_path / "s.json").write_text(json.dumps({"district": district | {"stations": {"path": "gone.xlsx"}}}))
     with pytest.raises(InputError, match="gone.xlsx' does not exist"):
         load_scenario(tmp_path / "s.json")
+
+
+def test_an_allocation_section_and_the_demos_emergency_units_are_keyed() -> None:
+    base = Scenario()
+    budget = base.replace(allocation={"units": 2})
+    assert budget.allocation is not None and budget.allocation.budget == 2
+    assert len({base.key(), budget.key(), budget.with_changes({"allocation.units": 5}).key()}) == 3
+    with_units = Scenario(district={"source": "demo", "emergency_units": True})
+    assert with_units.key() != base.key()
+    with pytest.raises(InputError, match=r"field 'allocation.target': Input should be greater than 0"):
+        base.with_changes({"allocation": {"target": -1}})
+    with pytest.raises(InputError, match="'allocation' is not a section"):
+        base.with_changes({"allocation.units": 1})  # a sweep over the budget needs an allocation section

@@ -259,3 +259,23 @@ def test_rows_that_fail_are_named_and_left_for_the_next_run(tiny_base: Scenario,
         assert "roads.edges" in str(caught.value)
         (tmp_path / "edges.csv.gz").rename(folder / "roads.edges.csv.gz")
         assert run_sweep(sweep, store, workers=1).ran == 2
+
+
+def test_a_sweep_over_the_budget_simulates_each_allocation(tmp_path: Path) -> None:
+    from dispatch.datasets import zhuoshui_shuishi
+    from dispatch.io import write_district
+
+    write_district(zhuoshui_shuishi(with_emergency_unit=True), tmp_path / "case")
+    base = Scenario(
+        district={"source": "folder", "path": tmp_path / "case"},
+        plan={"centrals": ["zhuoshui"]},
+        allocation={},
+        simulation={"horizon_days": 10, "replications": 1, "seed": 3},
+    )
+    sweep = Sweep(name="budget", base=base, grid={"allocation.units": [0, 2]})
+    with ResultStore(tmp_path / "budget.sqlite") as store:
+        run_sweep(sweep, store, workers=1)
+        rows = {row.changes["allocation.units"]: row.result for row in store.rows(sweep)}
+    assert rows[0]["allocation"]["added"] == {} and sum(rows[2]["allocation"]["added"].values()) == 2
+    assert len(rows[0]["utilisation"]) == 3 and len(rows[2]["utilisation"]) == 5  # two more units, simulated
+    assert rows[2]["allocation"]["objective"] < rows[0]["allocation"]["objective"]

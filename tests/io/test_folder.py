@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from dispatch import District, InputError
+from dispatch.datasets import zhuoshui_shuishi
 from dispatch.io import read_district, read_roads, write_district, write_roads
 from dispatch.io.files import atomic_write
 from dispatch.network.convert import from_edges
@@ -24,6 +25,30 @@ def test_the_demo_district_round_trips_through_a_folder(demo: District, tmp_path
     assert again.boundary is not None and again.boundary.equals(demo.boundary)
     assert np.array_equal(again.roads.travel_time, demo.roads.travel_time)
     assert np.array_equal(again.roads.heads, demo.roads.heads)
+
+
+def test_emergency_units_round_trip_through_a_folder(tiny: District, tmp_path: Path) -> None:
+    case = zhuoshui_shuishi(with_emergency_unit=True)
+    write_district(case, tmp_path / "case")
+    assert read_district(tmp_path / "case").emergency_units == case.emergency_units
+    write_district(tiny, tmp_path / "plain")
+    assert not (tmp_path / "plain" / "emergency_units.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"id": "e1"}', "must hold a list of emergency units"),  # an object, not a list
+        ('[{"id": "e1", "village": "yantang", "on_duty": [0, 0]}]', "field 'on_duty'"),  # a window of no time
+        ('[{"id": "e1", "village": "atlantis"}]', "village 'atlantis', which is not in the district"),  # unknown
+        ("[{", "is not valid JSON"),  # cut short
+    ],
+)
+def test_a_bad_emergency_units_file_is_named(tiny: District, tmp_path: Path, text: str, message: str) -> None:
+    write_district(tiny, tmp_path / "case")
+    (tmp_path / "case" / "emergency_units.json").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        read_district(tmp_path / "case")
 
 
 def test_an_existing_folder_is_kept_unless_overwrite(tiny: District, tmp_path: Path) -> None:

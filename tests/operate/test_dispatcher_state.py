@@ -6,7 +6,9 @@ and in a loss system:
   decisions returned say so;
 - no unit holds two calls;
 - no call waits (or is lost) while a unit its policy allows is free, nor, with
-  preemption, while an allowed unit drives to a less urgent call;
+  preemption, while an allowed unit drives to a less urgent call (an emergency
+  unit counting only for the calls it may take: its priorities, within reach,
+  on duty since the queue was last served);
 - a refused operation changes nothing, the clock included.
 
 One driver runs the operations; a hypothesis state machine (which shrinks a
@@ -43,7 +45,8 @@ POLICIES = {
     "nearest free": NearestFree(),
     "cluster first": ClusterFirst(),
 }
-SETTINGS = list(itertools.product(["demo", "two stations"], POLICIES, [False, True], ["infinite", "loss"]))
+PLACES = ["demo", "two stations", "emergency unit"]
+SETTINGS = list(itertools.product(PLACES, POLICIES, [False, True], ["infinite", "loss"]))
 """Every district x policy x preemption x queue discipline."""
 
 ACTIONS = ("arrive", "clear", "home", "off", "on")
@@ -70,12 +73,13 @@ def county(name: str) -> tuple[District, ClusterPlan, TravelTables]:
     """A district, its plan and travel tables, built once for every run: the
     demo county (46 units, partners across the border), or the two-station case,
     where every call contends for two units and the mountain pass is a road
-    node away from every village and station."""
+    node away from every village and station (with Yantang's emergency unit,
+    on duty 08:00-20:00, as a third unit)."""
     if name == "demo":
         district = demo_district()
         plan = cluster(district)
     else:
-        district = zhuoshui_shuishi()
+        district = zhuoshui_shuishi(with_emergency_unit=name == "emergency unit")
         plan = cluster(district, ClusterParams(centrals=("zhuoshui",)))
     tables = TravelTables.for_district(district)
     tables.warm()
@@ -97,8 +101,10 @@ class Driver:
             POLICIES[policy],
             preemption=preemption,
             queue=queue,
+            start=(19.5 if preemption else 7.5) * 3_600.0,  # the emergency unit's duty ends or starts soon
             tables=tables,  # type: ignore[arg-type]
         )
+        self.serviced = self.dispatcher.now
         self.district = district
         self.units = district.unit_ids
         self.villages = district.village_ids
@@ -106,6 +112,7 @@ class Driver:
         self.held: dict[str, str] = {}  # incident -> unit
         self.waiting: dict[str, int] = {}  # incident -> priority
         self.home: dict[str, int] = {}
+        self.target: dict[str, int] = {}
         self.count = itertools.count()
         self.tally: Counter[str] = Counter()
         self._allowed: dict[int, np.ndarray[Any, np.dtype[np.bool_]]] = {}
@@ -156,7 +163,16 @@ class Driver:
             incident = dispatcher.board.calls[u]
             assert incident is not None and self.held.pop(incident.id) == name
             self.fate[incident.id] = "done"
+        if action in ("clear", "home", "on"):
+            self.serviced = at
         self.settle(action, method(name, at) or [], at)
+
+    def advance(self, wait: float) -> None:
+        """Move the clock on: a waiting call an emergency unit coming on duty may
+        take goes to it."""
+        at = self.dispatcher.now + wait
+        self.serviced = at
+        self.settle("advance", self.dispatcher.advance(at), at)
 
     def step(self, pick: int, at: float) -> object:
         """Unit ``pick``'s natural next step at ``at``."""
@@ -217,7 +233,9 @@ class Driver:
 
     def expect_new(self, incidents: list[Incident]) -> None:
         for incident in incidents:
-            self.home[incident.id] = self.district.locate(incident)[2]
+            place, village, self.home[incident.id] = self.district.locate(incident)
+            on_road = self.district.village_places[village] if place is None else place
+            self.target[incident.id] = int(on_road.nearest_node[0])  # villages and these locations are at nodes
 
     def settle(self, operation: str, decisions: list[Decision], at: float) -> None:
         """Bring the ledger up to date with ``decisions`` (every call's fate
@@ -239,6 +257,7 @@ class Driver:
                 assert decision.reason not in (Reason.QUEUED, Reason.LOST) and math.isfinite(decision.eta)
                 self.fate[name] = self.held[name] = decision.unit
                 self.tally["sent"] += 1
+                self.tally["emergency"] += decision.reason is Reason.EMERGENCY
             elif decision.reason is Reason.QUEUED:
                 assert self.dispatcher.discipline == "infinite"
                 self.fate[name], self.waiting[name] = "queued", decision.priority
@@ -260,6 +279,24 @@ class Driver:
             found = self._allowed[home] = np.logical_or.reduce(tiers)
         return found
 
+    def able(self, name: str, priority: int) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        """The units that may take call ``name`` now: any station or partner unit;
+        an emergency unit for its priorities, within its reach by road, and on
+        duty since before the queue was last served."""
+        found = np.ones(len(self.units), dtype=bool)
+        now, roads, first = self.dispatcher.now, self.district.roads, len(self.district.units)
+        for k, unit in enumerate(self.district.emergency_units):
+            base = self.district.village_nodes[self.district.village_index[unit.village]]
+            road = float(roads.travel_times([base], [self.target[name]])[0, 0])
+            came = math.floor((now - unit.on_duty[0]) / 86_400) > math.floor((self.serviced - unit.on_duty[0]) / 86_400)
+            found[first + k] = (
+                (unit.priorities is None or priority in unit.priorities)
+                and road <= (unit.reach or math.inf)
+                and unit.on_duty_at(now)
+                and not (came and unit.availability < 1)
+            )
+        return found
+
     def check(self, lost_now: list[tuple[str, int]] | None = None) -> None:
         """Every invariant, against the dispatcher's state."""
         board, calls = self.dispatcher.board, self.dispatcher.calls
@@ -277,7 +314,7 @@ class Driver:
         urgency = np.array([c.priority if c is not None else 0 for c in board.calls])
         divertible = (board.status == DISPATCHED) & self.dispatcher.preemption
         for name, priority in unserved:
-            allowed = self.allowed(self.home[name])
+            allowed = self.allowed(self.home[name]) & self.able(name, priority)
             assert not (allowed & free).any(), f"{name} waits while a unit it may take is free"
             assert not (allowed & divertible & (urgency > priority)).any(), f"{name} waits; a less urgent call does not"
 
@@ -285,7 +322,7 @@ class Driver:
         """No call of a batch waits for a unit its policy allows that went to a less
         urgent call of the same batch."""
         for waiting in (d for d in decisions if d.unit is None):
-            allowed = self.allowed(self.home[waiting.incident])
+            allowed = self.allowed(self.home[waiting.incident]) & self.able(waiting.incident, waiting.priority)
             for sent in (d for d in decisions if d.unit is not None and d.priority > waiting.priority):
                 assert not allowed[self.district.unit_index[sent.unit]], f"{sent.incident} jumped {waiting.incident}"
 
@@ -333,6 +370,8 @@ def walk(driver: Driver, operations: int, rng: random.Random) -> None:
             driver.call_many(calls, wait)
         elif roll < 0.33:
             driver.cancel(rng.randrange(1 << 20))
+        elif roll < 0.34:
+            driver.advance(wait)
         else:
             action = rng.choice(ACTIONS) if rng.random() < 0.04 else None
             engaged = np.flatnonzero(driver.dispatcher.board.status != AVAILABLE)
@@ -357,7 +396,18 @@ def drive(operations: int, seed: int) -> Counter[str]:
 
 def test_random_operations_keep_every_promise_in_every_setting() -> None:
     tally = drive(3_200, seed=1)
-    for outcome in ("sent", "queued", "lost", "preempted", "refused", "cancelled", "call many", "clear", "on"):
+    for outcome in (
+        "sent",
+        "queued",
+        "lost",
+        "preempted",
+        "refused",
+        "cancelled",
+        "call many",
+        "clear",
+        "on",
+        "advance",
+    ):
         assert tally[outcome] > 0, outcome
 
 
@@ -398,6 +448,10 @@ class DispatcherMachine(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 1 << 20))
     def cancel(self, pick: int) -> None:
         self.driver.cancel(pick)
+
+    @rule(wait=st.floats(0, 7_200))
+    def advance(self, wait: float) -> None:
+        self.driver.advance(wait)
 
     @rule(kind=st.sampled_from(REFUSALS), pick=st.integers(0, 1 << 20))
     def refuse(self, kind: str, pick: int) -> None:

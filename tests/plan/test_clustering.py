@@ -16,6 +16,7 @@ from dispatch import (
     Indicators,
     InfeasibleError,
     InputError,
+    Progress,
     Station,
     StationKind,
     Unit,
@@ -67,6 +68,13 @@ def test_the_reported_case_pairs_zhuoshui_with_shuishi(tiny: District) -> None:
     assert [(c.central, c.bases) for c in plan.clusters] == [("zhuoshui", ("shuishi",))]
     assert plan.clusters[0].worst_link_time == 1_500.0
     assert plan.apply(tiny).station("shuishi").kind is StationKind.BASE
+
+
+def test_clustering_reports_the_solvers_best_objective_and_bound(demo: District) -> None:
+    heard: list[Progress] = []
+    plan = cluster(demo, ClusterParams(balance=BalanceParams(mode="minmax")), on_progress=heard.append)
+    assert heard and all(p.task == "clustering" and p.total == 60 for p in heard)
+    assert heard[-1].detail.startswith(f"best {plan.objective:,.6g}, bound {plan.bound:,.6g}")
 
 
 def test_same_inputs_and_seed_give_the_same_plan(demo: District) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dispatch import InfeasibleError, InputError
+from dispatch import InfeasibleError, InputError, Progress
 from dispatch.datasets.orlib import read_pmed, read_pmedcap, read_sjc
 from dispatch.plan import SolveParams, capacitated_p_median, p_median
 from dispatch.plan.facility import Assignment, solve_assignment
@@ -60,6 +61,7 @@ def test_capacitated_p_median_reproduces_the_published_optimum(name: str) -> Non
     assert np.array_equal(solution.assignment[solution.sites], solution.sites)  # a median serves itself
 
 
+@pytest.mark.slow  # about 30 s of HiGHS
 def test_sjc1_reproduces_the_published_optimum() -> None:
     instance = read_sjc(ORLIB / "SJC1.dat")
     solution = capacitated_p_median(instance.costs, instance.p, instance.demand, instance.capacity)
@@ -67,7 +69,7 @@ def test_sjc1_reproduces_the_published_optimum() -> None:
     assert round(solution.objective, 2) == OPTIMA["SJC1"]
 
 
-def _san_francisco() -> tuple[np.ndarray, np.ndarray, list[str]]:
+def san_francisco() -> tuple[np.ndarray, np.ndarray, list[str]]:
     folder = DATA / "spopt_sf"
     with (folder / "SF_demand_205_centroid_uniform_weight.csv").open() as f:
         tracts = {row["NAME"]: float(row["POP2000"]) for row in csv.DictReader(f)}
@@ -83,7 +85,7 @@ def _san_francisco() -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 
 def test_the_spopt_san_francisco_case_gives_its_published_mean() -> None:
-    costs, weights, stores = _san_francisco()
+    costs, weights, stores = san_francisco()
     solution = p_median(costs, 4, weights=weights)
     assert solution.status == "optimal"
     assert [stores[j] for j in solution.sites] == ["Store_2", "Store_11", "Store_12", "Store_15"]
@@ -163,3 +165,96 @@ def test_malformed_pmed_files_are_named(tmp_path: object, text: str, message: st
     path.write_text(text)
     with pytest.raises(InputError, match=message):
         read_pmed(path)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("fixed", [(), (3,)])
+def test_p_median_agrees_with_brute_force(seed: int, fixed: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(seed)
+    costs = rng.integers(0, 40, (9, 7)).astype(float)
+    costs[rng.random(costs.shape) < 0.15] = math.inf  # forbidden pairs
+    costs[:, 0] = rng.integers(0, 40, 9)  # every client keeps an allowed site
+    weights = rng.integers(1, 6, 9).astype(float)
+    best = min(
+        weights @ costs[:, list(sites)].min(axis=1)
+        for sites in itertools.combinations(range(7), 3)
+        if set(fixed) <= set(sites)
+    )
+    solution = p_median(costs, 3, weights=weights, fixed=list(fixed) or None)
+    assert (solution.objective, solution.status) == (best, "optimal")
+    assert set(fixed) <= set(solution.sites.tolist())
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("fixed", [(), (4,)])
+def test_capacitated_p_median_agrees_with_brute_force(seed: int, fixed: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 100, (7, 2))
+    costs = np.floor(np.linalg.norm(xy[:, None] - xy[None], axis=2))
+    demand = rng.integers(1, 6, 7).astype(float)
+    capacity = np.full(7, np.ceil(demand.sum() / 2 * 1.2))
+    best = math.inf
+    for medians in itertools.combinations(range(7), 2):
+        if not set(fixed) <= set(medians):
+            continue
+        for assignment in itertools.product(medians, repeat=7):
+            load = np.bincount(assignment, weights=demand, minlength=7)
+            if all(assignment[m] == m for m in medians) and (load <= capacity).all():
+                best = min(best, costs[np.arange(7), list(assignment)].sum())
+    solution = capacitated_p_median(costs, 2, demand, capacity, fixed=list(fixed) or None)
+    assert (solution.objective, solution.status) == (best, "optimal")
+
+
+def test_a_time_limit_returns_the_best_solution_found_with_its_bound() -> None:
+    # Far too little time to prove anything: a feasible answer comes back all the same.
+    instance = read_pmed(ORLIB / "pmed9.txt")
+    solution = p_median(instance.costs, instance.p, options=SolveParams(time_limit=0.01))
+    assert len(solution.sites) == instance.p and solution.bound <= OPTIMA["pmed9"] <= solution.objective
+    cap = read_pmedcap(ORLIB / "pmedcap08.txt")
+    solution = capacitated_p_median(cap.costs, cap.p, cap.demand, cap.capacity, options=SolveParams(time_limit=0.01))
+    assert solution.status in ("optimal", "feasible") and solution.bound <= cap.optimum <= solution.objective
+    served = np.bincount(solution.assignment, weights=cap.demand, minlength=len(cap.demand))
+    assert (served <= cap.capacity).all()
+
+
+@pytest.mark.parametrize("solver", ["cp-sat", "highs"])
+def test_long_solves_report_their_best_objective_and_bound(solver: str) -> None:
+    heard: list[Progress] = []
+    instance = read_pmed(ORLIB / "pmed2.txt")
+    solution = p_median(instance.costs, instance.p, options=SolveParams(solver=solver), on_progress=heard.append)
+    assert heard and all(p.task == "p-median" and "best" in p.detail and "bound" in p.detail for p in heard)
+    assert heard[-1].detail.startswith(f"best {solution.objective:,.6g}, bound {solution.bound:,.6g}")
+    heard.clear()
+    cap = read_pmedcap(ORLIB / "pmedcap01.txt")
+    capacitated_p_median(cap.costs, cap.p, cap.demand, cap.capacity, on_progress=heard.append)
+    assert len(heard) >= 2 and heard[-1].detail.startswith("best 713, bound 713")
+
+
+SQUARE = np.zeros((3, 3))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: capacitated_p_median(SQUARE, 1, [1, 1, 1], [5, -1, 5]),
+            InputError,
+            "site 1: -1.0",
+        ),  # negative capacity
+        (
+            lambda: capacitated_p_median(SQUARE, 1, [1, 1, 1], [5, math.nan, 5]),
+            InputError,
+            "site 1: nan",
+        ),  # NaN capacity
+        (lambda: capacitated_p_median(SQUARE, 1, [1, math.nan, 1], 5), InputError, "demand must be 3"),  # NaN demand
+        (lambda: capacitated_p_median(np.zeros((3, 2)), 1, [1, 1, 1], 5), InputError, "must be square"),  # not square
+        (lambda: capacitated_p_median(SQUARE, 1, [1, 1, 1], [5, 5]), InputError, "3 capacities"),  # capacities short
+        (lambda: p_median(SQUARE, 1, fixed=[5]), InputError, "fixed names sites that do not exist"),  # unknown site
+        (lambda: p_median(SQUARE, 2, fixed=[0.5]), InputError, "fixed must be a list of site indices"),  # not an index
+        (lambda: p_median(SQUARE, 1, fixed=[0, 1]), InfeasibleError, "2 fixed sites are more than the p = 1"),
+        (lambda: p_median(SQUARE, 1, weights=[1, 1, -2]), InputError, "weights must be 3 numbers from 0 to"),
+    ],
+)
+def test_bad_facility_options_are_named(call: object, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        call()  # type: ignore[operator]

@@ -105,3 +105,19 @@ def test_villages_get_before_and_after_columns(demo: District, demo_comparison: 
     assert len(rows) == len(demo.villages) + 1
     share = rows[0].index("after_within_1800")
     assert all(r[share] is None or 0 <= r[share] <= 1 for r in rows[1:])
+
+
+def test_a_village_whose_calls_go_unanswered_says_so(tiny: District, tmp_path: Path) -> None:
+    from dispatch import OwnStation, simulate
+    from dispatch.errors import UnansweredCallsWarning
+    from dispatch.evaluate.simulation import SimulationParams
+
+    no_shuishi_unit = tiny.replace(units=[u for u in tiny.units if u.station != "shuishi"])
+    with pytest.warns(UnansweredCallsWarning):
+        result = simulate(no_shuishi_unit, None, OwnStation(), params=SimulationParams(horizon=20 * 86_400.0))
+    path = export_villages(no_shuishi_unit, {"": result}, tmp_path / "villages.csv")
+    with path.open(encoding="utf-8-sig") as f:
+        rows = {row["village"]: row for row in csv.DictReader(f)}
+    assert float(rows["shuishi-town"]["within_1800"]) == 0.0  # never reached
+    assert float(rows["shuishi-town"]["p90"]) == float("inf")
+    assert 0 < float(rows["zhuoshui-town"]["within_1800"]) <= 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dispatch import District
+from dispatch import District, Unit
 from dispatch.errors import InputError
 from dispatch.evaluate.simulation import Comparison
 from dispatch.plan.structure import ClusterPlan
@@ -122,3 +122,18 @@ def test_sweep_chart_error_bars_are_paired_by_replication() -> None:
 
 def metrics(mean: float) -> dict[str, float]:
     return {"mean": mean, "p90": 2 * mean, "within_1800": 0.9, "utilisation": 0.05}
+
+
+def test_allocation_tables_name_stations_and_moves_in_chinese(tiny: District) -> None:
+    from dispatch.evaluate.allocation import AllocationParams, allocate
+    from dispatch.report.allocation import allocation_table, curve_table, prediction_table
+
+    named = tiny.replace(
+        stations=[s.replace(name={"zhuoshui": "浊水", "shuishi": "水市"}[s.id]) for s in tiny.stations]
+    )
+    crowded = named.replace(units=[*named.units, *(Unit(id=f"extra-{k}", station="zhuoshui") for k in range(3))])
+    allocation = allocate(crowded, AllocationParams(units=1, moves=2, central_rule=False))
+    curve = curve_table(crowded, allocation, "zh").to_text()
+    assert "调动" in curve and "水市 (shuishi)" in curve  # moved units go to Shuishi first
+    assert "新增警力配置" in allocation_table(crowded, allocation, "zh").to_text()
+    assert "配置后" in prediction_table(allocation, "zh").to_text()
