@@ -47,7 +47,7 @@ from dispatch import District, Incident, RoadNetwork, Station, Unit, UnitStatus,
 from dispatch.datasets import demo_district, zhuoshui_shuishi
 from dispatch.datasets.synthetic import synthetic_roads
 from dispatch.network.convert import to_networkx
-from dispatch.network.search import POINT_AT_START
+from dispatch.network.search import POINT_AT_START, joined
 from dispatch.operate import Dispatcher
 from dispatch.operate.travel import Leg
 
@@ -85,8 +85,25 @@ def at_villages(district: District) -> Calls:
 
 
 def anywhere(district: District) -> Calls:
-    main = np.flatnonzero(district.roads.main_component)
-    return lambda k, rng: Incident(id=f"c{k}", location=tuple(district.roads.xy[rng.choice(main)] + 20.0))
+    """A random point of a random road of the main part, 5 m off it (drawn again
+    while it would meet the road, or have its nearest node, on a part cut off
+    from the rest)."""
+    roads = district.roads
+    main = roads.main_component
+    inside = roads.core.mask(main)
+    edges = np.flatnonzero(main[roads.tails] & main[roads.heads] & (roads.tails != roads.heads))
+
+    def make(k: int, rng: np.random.Generator) -> Incident:
+        while True:
+            e = rng.choice(edges)
+            a, b = roads.xy[roads.tails[e]], roads.xy[roads.heads[e]]
+            along = b - a
+            normal = np.array([-along[1], along[0]]) / max(float(np.hypot(*along)), 1e-9)
+            point = a + rng.uniform(0.05, 0.95) * along + 5.0 * normal
+            if joined(inside, roads.locate([point]))[0] and main[roads.snap([point])[0][0]]:
+                return Incident(id=f"c{k}", location=(float(point[0]), float(point[1])))
+
+    return make
 
 
 # ---------------------------------------------------------------------- what every dispatcher sees
