@@ -88,7 +88,7 @@ class _Run:
 
         self.args = args
         self.language = args.lang
-        self.bar = ProgressBar(quiet=args.quiet)
+        self.bar = ProgressBar(quiet=args.quiet, language=args.lang)
 
     def say(self, text: str) -> None:
         """A note for the person at the terminal (none with ``--quiet``)."""
@@ -112,7 +112,7 @@ class _Run:
         from .plan.clustering import cluster
 
         self.bar.note("正在求解中心所片区方案…" if self.language == "zh" else "solving the cluster plan ...")
-        return cluster(district, scenario.plan)
+        return cluster(district, scenario.plan, on_progress=self.bar)
 
 
 def _write_json(run: _Run, path: str, data: Any) -> None:

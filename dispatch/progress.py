@@ -17,13 +17,17 @@ __all__ = ["OnProgress", "Progress", "Tracker"]
 @dataclass(frozen=True)
 class Progress:
     """``done`` of ``total`` pieces of ``task``, ``elapsed`` seconds since it began;
-    ``detail`` says more (a solver's best objective and bound, say)."""
+    ``detail`` says more in English words (a solver's best objective and bound,
+    say), ``best`` and ``bound`` give those figures as numbers when there are
+    any."""
 
     task: str
     done: int
     total: int
     elapsed: float
     detail: str = ""
+    best: float | None = None
+    bound: float | None = None
 
 
 OnProgress = Callable[[Progress], None]
@@ -40,8 +44,9 @@ class Tracker:
     done: int = 0
     start: float = field(default_factory=time.perf_counter)
 
-    def advance(self, count: int = 1, detail: str = "") -> None:
-        """Record ``count`` more pieces done."""
+    def advance(self, count: int = 1, detail: str = "", best: float | None = None) -> None:
+        """Record ``count`` more pieces done (``detail`` and ``best``: see :class:`Progress`)."""
         self.done += count
         if self.on_progress is not None:
-            self.on_progress(Progress(self.task, self.done, self.total, time.perf_counter() - self.start, detail))
+            elapsed = time.perf_counter() - self.start
+            self.on_progress(Progress(self.task, self.done, self.total, elapsed, detail, best))

@@ -150,7 +150,7 @@ class FleetSearch:
             if step is None:
                 break
             counts[step[0]] += 1
-            self.tracker.advance(detail=self._detail(step[1]))
+            self._advance(1, step[1])
         return counts
 
     def improve(self, counts: Counts) -> Counts:
@@ -166,7 +166,7 @@ class FleetSearch:
             if best is None:
                 return counts
             value, counts = best
-            self.tracker.advance(0, detail=self._detail(value))
+            self._advance(0, value)
 
     def _neighbours(self, counts: Counts) -> Iterator[Counts]:
         """The fleets one move away (a unit from one station to another) that keep
@@ -208,5 +208,5 @@ class FleetSearch:
             steps.append(step)
         return steps
 
-    def _detail(self, value: float) -> str:
-        return f"best {value:.6g} after {self.evaluations} fleets"
+    def _advance(self, count: int, value: float) -> None:
+        self.tracker.advance(count, f"best {value:.6g} after {self.evaluations} fleets", best=value)

@@ -113,7 +113,8 @@ class Watch:
         )
         elapsed = self.budget.elapsed()
         total = max(1, math.ceil(self.budget.limit))
-        self.on_progress(Progress(self.task, min(total, int(elapsed)), total, elapsed, detail))
+        best, bound = self.sign * self.objective, self.sign * self.bound
+        self.on_progress(Progress(self.task, min(total, int(elapsed)), total, elapsed, detail, best, bound))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ __all__ = [
     "display_name",
     "metric_label",
     "metric_meaning",
+    "task_label",
     "term",
 ]
 
@@ -202,6 +203,21 @@ PLAN_TERMS: dict[str, tuple[str, str]] = {
 }
 """Plan quantities explained: (Chinese, English)."""
 
+PROGRESS_TASKS: dict[str, tuple[str, str]] = {
+    "simulating": ("仿真", "simulating"),
+    "allocating units": ("配置警力", "allocating units"),
+    "sweep": ("批量实验", "sweep"),
+    "clustering": ("求解中心所片区", "clustering"),
+    "p-median": ("求解 p-中位模型", "p-median"),
+    "capacitated p-median": ("求解带容量的 p-中位模型", "capacitated p-median"),
+    "p-center": ("求解 p-中心模型", "p-center"),
+    "set covering": ("求解集合覆盖模型", "set covering"),
+    "maximal covering": ("求解最大覆盖模型", "maximal covering"),
+    "expected covering": ("求解最大期望覆盖模型", "expected covering"),
+}
+"""Long tasks that report progress (:class:`~dispatch.progress.Progress`), by
+their English name; a name may be followed by what it works on."""
+
 
 def checked_language(language: str) -> Language:
     """``language`` if it is one of :data:`LANGUAGES`; else an :class:`InputError`.
@@ -245,6 +261,22 @@ def term(key: str, language: Language) -> str:
     if words is None:
         return key
     return words[0] if language == "zh" else words[1]
+
+
+def task_label(task: str, language: Language) -> str:
+    """A progress report's task in ``language``; what follows a known task's name
+    (the policy simulated, the sweep's name) is kept.
+
+    Examples
+    --------
+    >>> task_label("simulating NearestFree", "zh"), task_label("p-median", "zh")
+    ('仿真 NearestFree', '求解 p-中位模型')
+    """
+    for name in sorted(PROGRESS_TASKS, key=len, reverse=True):
+        if task == name or task.startswith(name + " "):
+            words = PROGRESS_TASKS[name]
+            return (words[0] if language == "zh" else words[1]) + task[len(name) :]
+    return task
 
 
 def metric_label(key: str, language: Language, *, unit: bool = True) -> str:

@@ -101,6 +101,21 @@ def test_a_log_gets_plain_lines_and_quiet_gets_nothing() -> None:
     assert quiet.getvalue() == ""
 
 
+def test_progress_speaks_chinese_with_the_solver_figures() -> None:
+    stream = io.StringIO()
+    bar = ProgressBar(stream, interactive=False, language="zh", every=0.0)
+    bar(Progress("simulating NearestFree", 1, 3, elapsed=70.0))
+    bar(Progress("maximal covering", 2, 60, elapsed=2.0, detail="best 9, bound 10", best=9.0, bound=10.0))
+    bar(Progress("p-median", 3, 60, elapsed=3.0, detail="best inf, bound 5", best=float("inf"), bound=5.0))
+    bar(Progress("grids", 1, 1, elapsed=4_000.0, detail="a task with no Chinese name"))
+    assert stream.getvalue().splitlines() == [
+        "仿真 NearestFree: 1/3 (33 %), 已用 1 分 10 秒，约剩 2 分 20 秒",
+        "求解最大覆盖模型: 2/60 (3 %), 已用 2 秒，约剩 58 秒；当前最优 9，界 10，差距 11.11%",
+        "求解 p-中位模型: 3/60 (5 %), 已用 3 秒，约剩 57 秒；界 5",
+        "grids: 1/1 (100 %), 已用 1 小时 06 分; a task with no Chinese name",
+    ]
+
+
 def test_sweep_chart_error_bars_are_paired_by_replication() -> None:
     from dispatch.experiment.sweep import Row
     from dispatch.report.summary import sweep_tables
