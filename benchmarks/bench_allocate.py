@@ -132,7 +132,7 @@ def allocation_run(title: str, demand: DemandParams, settings: SimulationParams)
     demo = demo_district()
     plan = cluster(demo)
     tables = TravelTables.for_district(demo)
-    tables.warm(demo.village_nodes)
+    tables.warm()
     found, seconds = {}, {}
     for rule in (True, False):
         params = AllocationParams(units=BUDGET, central_rule=rule)

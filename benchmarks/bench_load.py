@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from common import paragraph, progress, ratio, sig, table
 from openpyxl import Workbook
 from pyogrio.raw import write
 
@@ -118,12 +119,9 @@ def timed(run):  # type: ignore[no-untyped-def]
 
 
 def show(steps: list[tuple[str, str, float, float]], step: tuple[str, str, float, float]) -> None:
-    """Keep a step and print its line of the table."""
+    """Keep a step and say it is done (on standard error)."""
     steps.append(step)
-    name, what, spent, base = step
-    ratio = f"{spent / base:.1f}x" if base == base else ""
-    shown = f"{base:.2f} s" if base == base else ""
-    print(f"{name:34} {what:28} {spent:8.2f} s {shown:>9} {ratio:>6}", flush=True)
+    progress(f"{step[0]}: {step[2]:.2f} s")
 
 
 def main() -> None:
@@ -137,9 +135,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         spent, paths = timed(lambda: write_files(folder, args.calls))
-        print(f"wrote the files in {spent:.1f} s (not part of the load)\n")
+        progress(f"wrote the files in {spent:.1f} s (not part of the load)")
         steps: list[tuple[str, str, float, float]] = []
-        print(f"{'step':34} {'what':28} {'dispatch':>9} {'raw read':>9} {'ratio':>6}")
         spent, roads = timed(lambda: read_road_lines(LayerSource(path=paths["roads"], layer="道路")))
         base, _ = timed(lambda: geopandas.read_file(paths["roads"], layer="道路"))
         show(steps, ("roads: 道路.gpkg, lines noded", f"{roads.n_nodes:,} nodes, {roads.n_edges:,} edges", spent, base))
@@ -166,10 +163,20 @@ def main() -> None:
         spent, _ = timed(lambda: (history.rates(), history.profile(), history.priorities()))
         show(steps, ("demand fitted", "rates, 24-hour profile", spent, float("nan")))
     total = sum(s[2] for s in steps)
-    print(f"{'whole load':34} {'':28} {total:8.2f} s")
-    print(
-        f"\ntargets: whole load < 20 s ({'met' if total < 20 else 'missed'}), "
-        f"roads < 10 s ({'met' if steps[0][2] < 10 else 'missed'})"
+    paragraph(
+        f"The whole load took **{sig(total)} s** (target 20 s: {'met' if total < 20 else 'missed'}), the roads",
+        f"{sig(steps[0][2])} s (target 10 s: {'met' if steps[0][2] < 10 else 'missed'}). × is dispatch's time over",
+        "the raw read's, which only parses the file.",
+    )
+    rows = [
+        (name, what, sig(spent), sig(base) if base == base else "", ratio(spent / base) if base == base else "")
+        for name, what, spent, base in steps
+    ]
+    table(
+        "Loading a province, step by step (seconds)",
+        ("step", "what", "dispatch s", "raw read s", "×"),
+        [*rows, ("whole load", "", sig(total), "", "")],
+        ("", "", "s", "s", "s"),
     )
 
 

@@ -40,7 +40,7 @@ TURNOUT_ONLY = SimulationParams(turnout=TURNOUT)
 def travel_tables(district: District) -> TravelTables:
     """The tables a simulation uses: trees from every post and towards every village."""
     tables = TravelTables.for_district(district)
-    tables.warm(district.village_nodes)
+    tables.warm()
     return tables
 
 

@@ -15,7 +15,9 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from .errors import InputError
 from .model import EmergencyUnit, Frozen, Incident, Partner, Station, Unit, Village
+from .network.contract import Places
 from .network.graph import Partition, RoadNetwork
+from .network.search import joined, nearest, partition
 from .network.snap import far_from_road
 
 __all__ = ["District"]
@@ -42,7 +44,8 @@ class District(Frozen):
     name
         The district's name.
     roads
-        The road network; every location is snapped to its nearest node.
+        The road network; every location is snapped to the nearest point of the
+        nearest road segment.
     stations
         The township stations.
     units
@@ -60,7 +63,7 @@ class District(Frozen):
         (as the GeoJSON readers require) that may share edges but not ground,
         beyond slivers of :data:`OVERLAP_TOLERANCE` of the smaller.
     max_snap_distance
-        How far (metres) a location may lie from its nearest road node.
+        How far (metres) a location may lie from the nearest road.
 
     Making a district checks every cross-reference and location at once and raises
     one :class:`InputError` that lists every problem.
@@ -77,28 +80,19 @@ class District(Frozen):
     jurisdictions: dict[str, Area] = Field(default_factory=dict)
     max_snap_distance: float = Field(1_000.0, gt=0)
 
-    _station_nodes: NDArray[np.int64] = PrivateAttr()
-    _partner_nodes: NDArray[np.int64] = PrivateAttr()
-    _village_nodes: NDArray[np.int64] = PrivateAttr()
+    _station_places: Places = PrivateAttr()
+    _partner_places: Places = PrivateAttr()
+    _village_places: Places = PrivateAttr()
 
     def __init__(self, **data: object) -> None:
         super().__init__(**data)
         problems = _reference_problems(self) + _area_problems(self)
-        nodes = []
-        for kind, items in (("station", self.stations), ("partner", self.partners), ("village", self.villages)):
-            names = [f"{kind} {item.id!r}" for item in items]
-            node, distance = self.roads.snap([item.location for item in items])
-            problems += far_from_road(names, distance, self.max_snap_distance)
-            problems += [
-                f"{names[i]} snaps to road node {self.roads.label(v)!r}, in a part of the road "
-                "network cut off from the rest"
-                for i, v in enumerate(node)
-                if not self.roads.main_component[v] and distance[i] <= self.max_snap_distance
-            ]
-            nodes.append(node)
+        stations = _snapped(self, "station", self.stations, problems)
+        partners = _snapped(self, "partner", self.partners, problems)
+        villages = _snapped(self, "village", self.villages, problems)
         if problems:
             raise InputError(f"district {self.name!r} has {len(problems)} problem(s)", problems)
-        self._station_nodes, self._partner_nodes, self._village_nodes = nodes
+        self._station_places, self._partner_places, self._village_places = stations, partners, villages
 
     # ------------------------------------------------------------------ lookups
 
@@ -140,10 +134,10 @@ class District(Frozen):
         """Post id -> its position in :attr:`post_ids`."""
         return {post: k for k, post in enumerate(self.post_ids)}
 
-    @property
-    def post_nodes(self) -> NDArray[np.int64]:
-        """Road node of each post, in the order of :attr:`post_ids`."""
-        return np.concatenate([self._station_nodes, self._partner_nodes])
+    @cached_property
+    def post_places(self) -> Places:
+        """Where each post meets the road, in the order of :attr:`post_ids`."""
+        return Places.join([self._station_places, self._partner_places])
 
     @cached_property
     def unit_ids(self) -> tuple[str, ...]:
@@ -170,32 +164,45 @@ class District(Frozen):
         )
 
     @property
+    def station_places(self) -> Places:
+        """Where each station meets the road, in the order of :attr:`stations`."""
+        return self._station_places
+
+    @property
+    def village_places(self) -> Places:
+        """Where each village meets the road, in the order of :attr:`villages`."""
+        return self._village_places
+
+    @property
     def station_nodes(self) -> NDArray[np.int64]:
-        """Road node of each station, in the order of :attr:`stations`."""
-        return self._station_nodes
+        """Road node of each station (or the nearer end of its road segment)."""
+        return self._station_places.nearest_node
 
     @property
     def partner_nodes(self) -> NDArray[np.int64]:
-        """Road node of each partner, in the order of :attr:`partners`."""
-        return self._partner_nodes
+        """Road node of each partner (or the nearer end of its road segment)."""
+        return self._partner_places.nearest_node
 
     @property
     def village_nodes(self) -> NDArray[np.int64]:
-        """Road node of each village, in the order of :attr:`villages`."""
-        return self._village_nodes
+        """Road node of each village (or the nearer end of its road segment)."""
+        return self._village_places.nearest_node
 
     @property
     def incident_rates(self) -> NDArray[np.float64]:
         """Incidents a year at each village."""
         return np.array([v.incident_rate for v in self.villages], dtype=np.float64)
 
-    def locate(self, incident: Incident) -> tuple[int, int]:
-        """The road node of ``incident`` and the index of its home station.
+    def locate(self, incident: Incident) -> tuple[Places | None, int, int]:
+        """Where ``incident`` meets the road, the index of its village (``-1``
+        for a location) and the index of its home station.
 
-        An incident at a village takes the village's node and station; one at a
-        location snaps to the nearest road node (within :attr:`max_snap_distance`)
-        and belongs to the jurisdiction that contains it, else to its first-due
-        station.
+        An incident at a village takes the village's place (``None`` is given:
+        it is ``village_places[index]``) and station; one at a
+        location snaps to the nearest point of the nearest road segment (within
+        :attr:`max_snap_distance`, else :class:`InputError` naming the incident and
+        the distance) and belongs to the jurisdiction that contains it, else to
+        the station nearest it by road.
         """
         if incident.village is not None:
             index = self.village_index.get(incident.village)
@@ -203,15 +210,17 @@ class District(Frozen):
                 raise InputError(
                     f"incident {incident.id!r} names village {incident.village!r}, which is not in the district"
                 )
-            return int(self.village_nodes[index]), int(self.home_stations[index])
+            return None, index, int(self.home_stations[index])
         assert incident.location is not None
-        node, _ = self.roads.snap(
+        place = self.roads.locate(
             [incident.location], max_distance=self.max_snap_distance, names=[f"incident {incident.id!r}"]
         )
-        target = int(node[0])
         point = shapely.Point(incident.location)
         inside = (self.station_index[s] for s, area in self.jurisdictions.items() if area.contains(point))
-        return target, next(inside, int(self.first_due.source[target]))
+        home = next(inside, None)
+        if home is None:
+            home = int(nearest(self.roads.core, self._station_places, place, self._station_partition)[1][0])
+        return place, -1, home
 
     # ------------------------------------------------------------------ areas
 
@@ -220,21 +229,22 @@ class District(Frozen):
         """``adjacency[i, j]``: the jurisdictions of stations ``i`` and ``j`` touch
         (within :data:`TOUCH_TOLERANCE`). ``None`` without jurisdiction polygons; a
         station without a polygon neighbours nobody."""
-        if not self.jurisdictions:
-            return None
-        areas = list(self.jurisdictions.values())
-        left, right = shapely.STRtree(areas).query(areas, predicate="dwithin", distance=TOUCH_TOLERANCE)
-        n = len(self.stations)
-        adjacent = np.zeros((n, n), dtype=bool)
-        index = np.array([self.station_index[i] for i in self.jurisdictions])
-        adjacent[index[left], index[right]] = True
-        np.fill_diagonal(adjacent, False)
-        return adjacent
+        return _adjacency(self) if self.jurisdictions else None
 
     @cached_property
     def first_due(self) -> Partition:
         """Each road node's nearest station by road (its first-due station)."""
         return self.roads.nearest_source(self.station_nodes)
+
+    @cached_property
+    def _station_partition(self) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        return partition(self.roads.core, self._station_places)
+
+    @cached_property
+    def village_first_due(self) -> Partition:
+        """Each village's nearest station by road, and the time from it."""
+        time, source = nearest(self.roads.core, self._station_places, self._village_places, self._station_partition)
+        return Partition(time=time, source=source)
 
     @cached_property
     def home_stations(self) -> NDArray[np.int64]:
@@ -243,15 +253,50 @@ class District(Frozen):
         A village's own ``station`` wins; otherwise the jurisdiction polygon that
         contains it, if any; otherwise its first-due station.
         """
-        home = self.first_due.source[self.village_nodes].copy()
-        if self.jurisdictions:
-            points = shapely.points([v.location for v in self.villages])
-            for station_id, area in self.jurisdictions.items():
-                home[shapely.contains(area, points)] = self.station_index[station_id]
-        for i, village in enumerate(self.villages):
-            if village.station is not None:
-                home[i] = self.station_index[village.station]
-        return np.asarray(home)
+        return _home_stations(self)
+
+
+def _snapped(
+    district: District, kind: str, items: tuple[Station | Partner | Village, ...], problems: list[str]
+) -> Places:
+    """Where each of ``items`` meets the road; the problems (too far from any
+    road, or on a part cut off from the rest) are added to ``problems``."""
+    roads = district.roads
+    names = [f"{kind} {item.id!r}" for item in items]
+    places = roads.locate([item.location for item in items])
+    problems += far_from_road(names, places.distance, district.max_snap_distance, "road")
+    connected = joined(roads.core.mask(roads.main_component), places)
+    problems += [
+        f"{names[i]} snaps to road node {roads.label(v)!r}, in a part of the road network cut off from the rest"
+        for i, v in enumerate(places.nearest_node.tolist())
+        if not connected[i] and places.distance[i] <= district.max_snap_distance
+    ]
+    return places
+
+
+def _adjacency(district: District) -> NDArray[np.bool_]:
+    """Which jurisdictions touch (see :attr:`District.adjacency`)."""
+    areas = list(district.jurisdictions.values())
+    left, right = shapely.STRtree(areas).query(areas, predicate="dwithin", distance=TOUCH_TOLERANCE)
+    n = len(district.stations)
+    adjacent = np.zeros((n, n), dtype=bool)
+    index = np.array([district.station_index[i] for i in district.jurisdictions])
+    adjacent[index[left], index[right]] = True
+    np.fill_diagonal(adjacent, False)
+    return adjacent
+
+
+def _home_stations(district: District) -> NDArray[np.int64]:
+    """Each village's home station (see :attr:`District.home_stations`)."""
+    home = district.village_first_due.source.copy()
+    if district.jurisdictions:
+        points = shapely.points([v.location for v in district.villages])
+        for station_id, area in district.jurisdictions.items():
+            home[shapely.contains(area, points)] = district.station_index[station_id]
+    for i, village in enumerate(district.villages):
+        if village.station is not None:
+            home[i] = district.station_index[village.station]
+    return np.asarray(home)
 
 
 def _reference_problems(district: District) -> list[str]:

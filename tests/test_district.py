@@ -89,7 +89,7 @@ def test_an_emergency_unit_belongs_to_its_villages_station_and_leaves_from_the_v
     assert [u.id for u in district.units] == ["u1", "p1-u"]  # the station and partner units alone
     fleet = Fleet.of(district)
     assert fleet.unit_post.tolist() == [0, 2, 1]  # s1, partner p1, then v2's station s2
-    assert TravelTables.bases(district).tolist() == [0, 2, 1, 1]  # s1, s2, p1, then village v2's node
+    assert TravelTables.bases(district).nearest_node.tolist() == [0, 2, 1, 1]  # s1, s2, p1, then village v2's node
     assert fleet.unit_base.tolist() == [0, 2, 3]
 
 
@@ -114,7 +114,7 @@ def test_a_bad_emergency_unit_is_named(roads: RoadNetwork, emergency: list[Emerg
 
 
 def test_a_station_5_km_from_any_road_is_named(roads: RoadNetwork) -> None:
-    with pytest.raises(InputError, match=r"station 'hilltop' is 5,000 m from the nearest road node"):
+    with pytest.raises(InputError, match=r"station 'hilltop' is 5,000 m from the nearest road"):
         District(name="far", roads=roads, stations=[station("s1", 0), station("hilltop", 1_000, 5_000)])
 
 

@@ -81,7 +81,7 @@ class DistrictAtoms:
         demand = demand or DemandParams()
         shares = demand.priorities
         levels = sorted(shares)
-        road = tables.post_times[:, district.village_nodes]
+        road = tables.post_times[:, : len(district.villages)]  # the villages come first among the kept places
         emergency_road = road[len(district.post_ids) :]  # the emergency units' villages come after the posts
         near = emergency_road <= np.array([e.reach or np.inf for e in extra])[:, None]
         takes = np.array([[e.priorities is None or p in e.priorities for p in levels] for e in extra], dtype=bool)

@@ -278,8 +278,9 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float) -> Reco
                 clear[serving[u]] = t
                 busy[u] += t - since[u]
                 record(dispatcher.clear(name, t))
-                if version[u] == ver:  # not sent on at once: it drives home
-                    schedule(dispatcher.unit(name).until, _HOME, u)
+                leg = dispatcher.board.legs[u]
+                if version[u] == ver and leg is not None:  # not sent on at once: it drives home
+                    schedule(leg.end, _HOME, u)
             else:
                 record(dispatcher.return_home(name, t))
         else:
@@ -360,7 +361,6 @@ def simulate(
             tables=tables,
         )
         tables = dispatcher.tables
-        tables.warm(district.village_nodes)
         runs.append(_run(dispatcher, stream, params.horizon))
         _warn_unanswered(runs[-1], district, r)
         tracker.advance()

@@ -51,9 +51,7 @@ def _district(source: str) -> tuple[District, TravelTables]:
     """A worker's district and travel tables, kept across its tasks."""
     scenario = Scenario.model_validate_json(json.dumps({"district": json.loads(source)}))
     district = scenario.district.load()
-    tables = TravelTables.for_district(district)
-    tables.warm(district.village_nodes)
-    return district, tables
+    return district, TravelTables.for_district(district)
 
 
 def run_replication(scenario_json: str, replication: int) -> dict[str, Any]:

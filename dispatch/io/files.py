@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import gzip
 import io
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -26,7 +28,16 @@ from typing import IO
 
 from ..errors import InputError
 
-__all__ = ["atomic_folder", "atomic_write", "checked_file", "csv_rows", "decode", "open_text", "read_bytes"]
+__all__ = [
+    "atomic_folder",
+    "atomic_write",
+    "checked_file",
+    "collector_paused",
+    "csv_rows",
+    "decode",
+    "open_text",
+    "read_bytes",
+]
 
 _KINDS = (
     (stat.S_ISDIR, "a folder"),
@@ -110,28 +121,29 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, 
         ) from None
 
 
+_UTF8_LINE = re.compile("^[^\n\udc80-\udcff]*[\u0800-\ud7ff\ue000-\U0010ffff][^\n\udc80-\udcff]*$", re.M)
+"""A line of text decoded with ``surrogateescape`` that was all UTF-8 and holds a
+character beyond U+0800."""
+
+
 def _refuse_mixed(data: bytes, source: str) -> None:
     """Refuse text whose non-ASCII lines are partly UTF-8 and partly not.
 
     A line counts as UTF-8 when it decodes with a character beyond U+0800 (CJK,
     say): short GBK text can decode as UTF-8 by chance, but to rarer characters.
+    The file is decoded once, bytes that are not UTF-8 kept as surrogates, and
+    searched line by line only when both kinds are there.
     """
-    utf8, other = [], []
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if line.isascii():
-            continue
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError:
-            other.append(number)
-            continue
-        if max(text) >= "\u0800":
-            utf8.append(number)
-    if utf8 and other:
-        raise InputError(
-            f"{source} mixes encodings: line(s) {utf8[:5]} are UTF-8, line(s) {other[:5]} are not; "
-            "save the whole file in one encoding (UTF-8 is best)"
-        )
+    text = data.decode("utf-8", errors="surrogateescape")
+    if _UTF8_LINE.search(text) is None or re.search("[\udc80-\udcff]", text) is None:
+        return
+    lines = text.split("\n")
+    utf8 = [k for k, line in enumerate(lines, start=1) if _UTF8_LINE.fullmatch(line)]
+    other = [k for k, line in enumerate(lines, start=1) if re.search("[\udc80-\udcff]", line)]
+    raise InputError(
+        f"{source} mixes encodings: line(s) {utf8[:5]} are UTF-8, line(s) {other[:5]} are not; "
+        "save the whole file in one encoding (UTF-8 is best)"
+    )
 
 
 def open_text(path: str | Path, encoding: str | None = None) -> IO[str]:
@@ -152,6 +164,20 @@ def csv_rows(text: str, source: str) -> list[list[str]]:
         return list(reader)
     except csv.Error as error:  # e.g. a field over the csv module's 128 KB limit
         raise InputError(f"{source}, line {reader.line_num}: {error}") from None
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a file becomes millions of small
+    objects (it would scan them again and again, more often the bigger the file),
+    and back on after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextmanager

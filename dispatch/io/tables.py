@@ -9,7 +9,7 @@ code page, else as UTF-8, else as GBK/GB18030; ``encoding`` overrides.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError, listed
-from .files import checked_file, csv_rows, decode, read_bytes
+from .files import checked_file, collector_paused, csv_rows, decode, read_bytes
 
 __all__ = ["SUFFIXES", "Table", "read_table"]
 
@@ -43,6 +43,8 @@ class Table:
     crs: str | None = None
     unit: str = "row"
     encoding: str | None = None
+    columns: list[list[Any]] | None = field(default=None, repr=False, compare=False)
+    """The same cells column by column, when the reader had them so."""
 
     def where(self, i: int, column: str | None = None) -> str:
         """``"'villages.csv', row 7, column '人口'"`` for row ``i``."""
@@ -50,6 +52,8 @@ class Table:
 
     def column(self, position: int) -> list[Any]:
         """The cells of one column."""
+        if self.columns is not None:
+            return self.columns[position]
         return [row[position] if position < len(row) else None for row in self.rows]
 
 
@@ -76,8 +80,14 @@ def read_table(
     (['名称', '民警数'], [['卓水', '5']], 'gb18030')
     """
     path = checked_file(path)
-    suffix = _suffix(path)
-    source = repr(str(path))
+    with collector_paused():
+        table = _read(path, _suffix(path), repr(str(path)), sheet, layer, encoding)
+    if not table.rows:
+        raise InputError(f"{table.source} is empty: it has no rows below its header")
+    return table
+
+
+def _read(path: Path, suffix: str, source: str, sheet: str | None, layer: str | None, encoding: str | None) -> Table:
     if suffix in (".csv", ".txt", ".csv.gz"):
         table = _csv(path, source, encoding)
     elif suffix in (".xlsx", ".xlsm"):
@@ -92,8 +102,6 @@ def read_table(
         raise InputError(f"{source} is an old .xls workbook: open it in Excel or WPS and save it as .xlsx")
     else:
         raise InputError(f"{source}: cannot read {suffix or 'files without an extension'}; use one of {SUFFIXES}")
-    if not table.rows:
-        raise InputError(f"{table.source} is empty: it has no rows below its header")
     return table
 
 
@@ -103,7 +111,18 @@ def _csv(path: Path, source: str, encoding: str | None) -> Table:
     if not rows or not any(c.strip() for c in rows[0]):
         raise InputError(f"{source} is empty: it needs a header row and data rows")
     headers = [h.strip() for h in rows[0]]
-    return _spreadsheet(source, headers, rows[1:], used)
+    body = rows[1:]
+    if body and all(len(row) == len(headers) for row in body):  # the usual file: a column at a time
+        columns = [[c.strip() or None for c in column] for column in zip(*body)]
+        none = np.array(None, dtype=object)
+        empty = np.logical_and.reduce([np.equal(np.array(c, dtype=object), none) for c in columns])
+        keep = np.flatnonzero(~np.asarray(empty, dtype=bool)).tolist()
+        table = [list(row) for row in zip(*columns)]
+        if len(keep) < len(table):  # blank rows left out
+            table = [table[i] for i in keep]
+            columns = [[column[i] for i in keep] for column in columns]
+        return Table(source, headers, table, [i + 2 for i in keep], encoding=used, columns=columns)
+    return _spreadsheet(source, headers, body, used)
 
 
 def _spreadsheet(source: str, headers: list[str], body: list[list[Any]], encoding: str | None = None) -> Table:
@@ -265,11 +284,14 @@ def _ogr_read(read: Any, path: Path, source: str, layer: str | None, encoding: s
     # Python values, with NaN and "" as empty cells
     columns = [[None if v is None or v != v or v == "" else v for v in values.tolist()] for values in fields]
     rows = [list(r) for r in zip(*columns)] if columns else [[] for _ in range(len(geometry or []))]
+    numbers = list(range(len(rows)))
     if geometry is not None:
         bad = np.flatnonzero(~shapely.is_valid(geometry) | shapely.is_empty(geometry) | shapely.is_missing(geometry))
-        problems = [f"feature {i}: empty or invalid geometry ({shapely.is_valid_reason(geometry[i])})" for i in bad]
-        if problems:
+        if path.suffix.lower() == ".pbf":  # an extract cuts ways at its edge, some down to one point: left out
+            numbers = np.setdiff1d(np.arange(len(rows)), bad).tolist()
+            geometry, rows = geometry[numbers], [rows[i] for i in numbers]
+        elif len(bad):
+            problems = [f"feature {i}: empty or invalid geometry ({shapely.is_valid_reason(geometry[i])})" for i in bad]
             raise InputError(f"{source} has malformed features", listed(problems))
     shapes = list(geometry) if geometry is not None else None
-    numbers = list(range(len(rows)))
     return Table(source, headers, rows, numbers, shapes, meta.get("crs"), "feature", meta.get("encoding"))

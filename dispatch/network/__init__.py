@@ -4,7 +4,12 @@
   times and its transpose), shortest-path :class:`Tree`, :class:`Route` and
   :class:`Partition`;
 - :mod:`~dispatch.network.convert`: networkx and osmnx graphs, OSM files, speeds;
-- :mod:`~dispatch.network.snap`: locations to road nodes, metres on lon/lat graphs.
+- :mod:`~dispatch.network.snap`: locations to road nodes and to the nearest
+  point of the nearest road segment, metres on lon/lat graphs;
+- :mod:`~dispatch.network.contract`: degree-2 chains merged exactly into the
+  core graph, and :class:`~dispatch.network.contract.Places` on the road;
+- :mod:`~dispatch.network.search`: travel times, nearest sources and routes
+  between places, searched on the core.
 """
 
 from .convert import RURAL_SPEEDS_KPH as RURAL_SPEEDS_KPH

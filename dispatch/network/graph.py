@@ -22,10 +22,14 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from ..errors import InputError, UnreachableError
+from .contract import Core, Places
 from .snap import Snapper, is_geographic
 from .validate import checked, node_indices, plain
 
 __all__ = ["Partition", "RoadNetwork", "Route", "Tree"]
+
+Names = Sequence[str] | None
+Snapped = tuple[NDArray[np.int64], NDArray[np.float64]]
 
 CHUNK_ENTRIES = 8_000_000
 """Dijkstra rows held at once by :meth:`RoadNetwork.travel_times` (64 MB of times)."""
@@ -119,9 +123,7 @@ class RoadNetwork:
         tails, heads, travel_time, length = tails[order], heads[order], travel_time[order], length[order]
         first = np.ones(len(tails), dtype=bool)
         first[1:] = (tails[1:] != tails[:-1]) | (heads[1:] != heads[:-1])
-        self.labels = labels
-        self.xy = xy
-        self.crs = crs
+        self.labels, self.xy, self.crs = labels, xy, crs
         self.tails, self.heads = tails[first], heads[first]
         self.travel_time, self.length = travel_time[first], length[first]
         for array in (self.labels, self.xy, self.tails, self.heads, self.travel_time, self.length):
@@ -169,8 +171,13 @@ class RoadNetwork:
 
     @cached_property
     def snapper(self) -> Snapper:
-        """Nearest nodes by straight-line metres (see :mod:`~dispatch.network.snap`)."""
-        return Snapper(self.xy, geographic=self.geographic)
+        """Nearest nodes and road points by straight-line metres (see :mod:`~dispatch.network.snap`)."""
+        return Snapper(self.xy, self.tails, self.heads, geographic=self.geographic)
+
+    @cached_property
+    def core(self) -> Core:
+        """The network with its degree-2 chains contracted (:mod:`~dispatch.network.contract`)."""
+        return Core(self.n_nodes, self.tails, self.heads, self.travel_time)
 
     @cached_property
     def main_component(self) -> NDArray[np.bool_]:
@@ -181,19 +188,35 @@ class RoadNetwork:
 
     # ------------------------------------------------------------------ snapping
 
-    def snap(
-        self,
-        points: ArrayLike,
-        *,
-        max_distance: float = math.inf,
-        names: Sequence[str] | None = None,
-    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    def snap(self, points: ArrayLike, *, max_distance: float = math.inf, names: Names = None) -> Snapped:
         """The nearest node to each point and its straight-line distance in metres.
 
         Raises :class:`InputError` naming every point (by ``names``, e.g.
         ``"station 'zhuoshui'"``) farther than ``max_distance`` from any node.
         """
         return self.snapper.snap(points, max_distance=max_distance, names=names)
+
+    def locate(self, points: ArrayLike, *, max_distance: float = math.inf, names: Names = None) -> Places:
+        """Each point's nearest place on the road: the nearest point of the nearest
+        road segment (as osmnx's ``nearest_edges``, with the point on it) and the
+        snap distance in metres; :class:`InputError` names every point (by
+        ``names``) farther than ``max_distance`` from every road.
+
+        Examples
+        --------
+        >>> from dispatch.network.convert import from_edges
+        >>> roads = from_edges([("a", "b", 100.0)], {"a": (0, 0), "b": (1_000, 0)})
+        >>> place = roads.locate([(250, 30)])  # a quarter of the way along, 30 m off the road
+        >>> place.share.tolist(), place.distance.tolist(), place.enter_time.tolist()
+        ([0.25], [30.0], [[25.0, inf]])
+        """
+        tail, head, share, xy, distance = self.snapper.along(points, max_distance=max_distance, names=names)
+        return self.core.on_edges(tail, head, share, xy, distance)
+
+    def places(self, nodes: ArrayLike) -> Places:
+        """Nodes as places."""
+        nodes = np.atleast_1d(node_indices(nodes, self.n_nodes))
+        return self.core.at_nodes(nodes, self.xy[nodes])
 
     # ------------------------------------------------------------------ travel times
 

@@ -12,6 +12,7 @@ from ..model import Incident, Queue
 from .calls import CallQueue
 from .decision import Decision, Explainer, Reason, Weighed
 from .selection import Selector
+from .travel import Spot
 from .units import DISPATCHED, StatusBoard
 
 __all__ = ["Assigner"]
@@ -31,7 +32,7 @@ class Assigner:
         self.selector, self.board, self.explainer = selector, board, explainer
         self.calls, self.discipline = calls, discipline
 
-    def take(self, incident: Incident, target: int, home: int, now: float) -> Decision:
+    def take(self, incident: Incident, target: Spot, home: int, now: float) -> Decision:
         """Send the unit the policy chooses for ``incident``, else queue or lose it."""
         u, weighed = self.selector.choose(incident.priority, target, home, now)
         if u is not None:
@@ -42,7 +43,7 @@ class Assigner:
         return self.explainer.unserved(incident, home, target, now, Reason.QUEUED)
 
     def take_many(
-        self, incidents: Sequence[Incident], located: Sequence[tuple[int, int]], now: float
+        self, incidents: Sequence[Incident], located: Sequence[tuple[Spot, int]], now: float
     ) -> list[Decision]:
         """Units for several incidents at once (see
         :meth:`~dispatch.operate.selection.Selector.choose_many`); the rest are
@@ -55,19 +56,21 @@ class Assigner:
             decisions[row] = self.take(incidents[row], *located[row], now)
         return [decisions[row] for row in range(len(incidents))]
 
-    def send(self, incident: Incident, target: int, home: int, u: int, weighed: Weighed, now: float) -> Decision:
+    def send(self, incident: Incident, target: Spot, home: int, u: int, weighed: Weighed, now: float) -> Decision:
         """Send unit ``u``; a less urgent incident it drops is taken again at once."""
         board = self.board
         start_xy = np.array(board.position(u, now))
         leg = board.leg_to(u, target, now, float(weighed[-1][1][u]))
         dropped = board.calls[u] if board.status[u] == DISPATCHED else None
         place = board.targets[u], board.homes[u]
+        assert place[0] is not None or dropped is None
         preempted = dropped.id if dropped is not None else None
-        decision = self.explainer.sent(incident, home, u, leg, start_xy, preempted, weighed, now)
+        decision = self.explainer.sent(incident, home, target, u, leg, start_xy, preempted, weighed, now)
         board.send(u, leg, incident, target, home)
         if dropped is None:
             return decision
-        return dataclasses.replace(decision, displaced=self.take(dropped, *place, now))
+        assert place[0] is not None
+        return dataclasses.replace(decision, displaced=self.take(dropped, place[0], place[1], now))
 
     def serve_queue(self, now: float) -> list[Decision]:
         """Send free units to waiting incidents, most urgent and oldest first."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError
 from ..model import Incident
+from .travel import Spot
 
 __all__ = ["CallQueue", "Waiting"]
 
@@ -16,13 +17,13 @@ __all__ = ["CallQueue", "Waiting"]
 @dataclass(order=True)
 class Waiting:
     """A waiting incident: ordered by priority (1 first), then call time, then
-    arrival in the queue. ``target`` is its road node, ``home`` its station."""
+    arrival in the queue. ``target`` is where it meets the road, ``home`` its station."""
 
     priority: int
     time: float
     order: int
     incident: Incident = field(compare=False)
-    target: int = field(compare=False)
+    target: Spot = field(compare=False)
     home: int = field(compare=False)
 
 
@@ -45,7 +46,7 @@ class CallQueue:
         """Whether incident ``incident_id`` is waiting."""
         return incident_id in self._ids
 
-    def push(self, incident: Incident, target: int, home: int) -> None:
+    def push(self, incident: Incident, target: Spot, home: int) -> None:
         """Put ``incident`` in the queue."""
         self.restore(Waiting(incident.priority, incident.time, next(self._order), incident, target, home))
 

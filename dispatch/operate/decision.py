@@ -12,7 +12,7 @@ from shapely.geometry import LineString
 
 from ..model import Incident, UnitStatus
 from .fleet import Fleet
-from .travel import Leg
+from .travel import Leg, Spot
 from .units import StatusBoard
 
 __all__ = ["Candidate", "Decision", "Explainer", "Reason", "Weighed"]
@@ -72,12 +72,13 @@ class Decision:
     """What the dispatcher did with an incident.
 
     ``unit`` is ``None`` when the incident was queued or lost. ``eta`` counts
-    seconds from ``time`` to arrival, turnout included. ``route`` holds road node
-    indices (``roads.labels[route]`` gives the graph's labels), ``start_xy`` is
-    where the unit was when sent and ``route_xy`` the coordinates it drives
-    through. A unit diverted from a less urgent incident names it in
-    ``preempted``, and ``displaced`` tells what became of it: sent another unit
-    at once, queued, or lost.
+    seconds from ``time`` to arrival, turnout included. ``route`` holds the road
+    nodes driven through (``roads.labels[route]`` gives the graph's labels),
+    ``start_xy`` is where the unit was when sent and ``route_xy`` the coordinates
+    it drives through, to the point on the road where the incident is. A unit
+    diverted from a less urgent incident names it in ``preempted``, and
+    ``displaced`` tells what became of it: sent another unit at once, queued, or
+    lost.
     """
 
     incident: str
@@ -94,6 +95,7 @@ class Decision:
     preempted: str | None = None
     displaced: Decision | None = None
     pool: Pool | None = field(default=None, repr=False, compare=False)
+    leg: Leg | None = field(default=None, repr=False, compare=False)
     node_xy: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -104,9 +106,9 @@ class Decision:
     @property
     def route_xy(self) -> NDArray[np.float64]:
         """Coordinates driven: the unit's position, then the route's nodes."""
-        if self.start_xy is None or self.node_xy is None:
+        if self.start_xy is None or self.node_xy is None or self.leg is None:
             return np.zeros((0, 2))
-        return np.vstack([self.start_xy, self.node_xy[self.route[1:]]])
+        return np.vstack([self.start_xy, self.leg.stop_xy(self.node_xy)[1:]])
 
     @property
     def line(self) -> LineString:
@@ -141,6 +143,7 @@ class Explainer:
         self,
         incident: Incident,
         home: int,
+        spot: Spot,
         u: int,
         leg: Leg,
         start_xy: NDArray[np.float64],
@@ -158,7 +161,7 @@ class Explainer:
         elif reason == Reason.EMERGENCY:
             why = f"{unit}, the emergency unit of village {self.villages[u]} ({post_name}), is the nearest unit allowed"
         else:
-            own = self.own_units(home, int(leg.nodes[-1]), now)
+            own = self.own_units(home, spot, now)
             why = {
                 Reason.PARTNER: f"{own}; {unit} of partner {post_name} answers under mutual aid",
                 Reason.CLUSTER: f"{unit} of {post_name} is the nearest free unit in {home_name}'s cluster; {own}",
@@ -181,10 +184,11 @@ class Explainer:
             start_xy=start_xy,
             preempted=preempted,
             pool=pool,
+            leg=leg,
             node_xy=self.board.tables.roads.xy,
         )
 
-    def unserved(self, incident: Incident, home: int, target: int, now: float, reason: Reason) -> Decision:
+    def unserved(self, incident: Incident, home: int, spot: Spot, now: float, reason: Reason) -> Decision:
         """No unit may answer ``incident``: it waits (``reason`` queued) or is lost."""
         fate = "the call waits in the queue" if reason == Reason.QUEUED else "the call is lost (a loss system)"
         return Decision(
@@ -196,7 +200,7 @@ class Explainer:
             post=None,
             eta=math.inf,
             reason=reason,
-            explanation=f"no free unit may answer: {self.own_units(home, target, now)}; {fate}",
+            explanation=f"no free unit may answer: {self.own_units(home, spot, now)}; {fate}",
             route=np.zeros(0, dtype=np.int64),
             start_xy=None,
         )
@@ -216,7 +220,7 @@ class Explainer:
             return Reason.CLUSTER
         return Reason.DISTRICT
 
-    def own_units(self, home: int, target: int, now: float) -> str:
+    def own_units(self, home: int, spot: Spot, now: float) -> str:
         """How the incident's own station's units (not its emergency units) stand:
         none, busy, or farther."""
         name = self.post_ids[home]
@@ -226,4 +230,4 @@ class Explainer:
         free = own & self.board.free()
         if not free.any():
             return f"{name}'s own units are busy"
-        return f"{name}'s own free unit is farther ({float(self.board.etas(target, free, now).min()) / 60:.1f} min)"
+        return f"{name}'s own free unit is farther ({float(self.board.etas(spot, free, now).min()) / 60:.1f} min)"

@@ -31,6 +31,7 @@ import numpy as np
 from ..district import District
 from ..errors import InputError, UnreachableError
 from ..model import Incident, Queue
+from ..network.search import joined
 from ..plan.structure import ClusterPlan
 from .assignment import Assigner
 from .calls import CallQueue
@@ -38,7 +39,7 @@ from .decision import Decision, Explainer
 from .fleet import Fleet
 from .policies import ClusterFirst, NearestFree, Policy
 from .selection import Selector
-from .travel import TravelTables
+from .travel import Spot, TravelTables
 from .units import AVAILABLE, DISPATCHED, ON_SCENE, OUT_OF_SERVICE, RETURNING, StatusBoard, UnitState
 
 __all__ = ["Dispatcher"]
@@ -47,7 +48,9 @@ __all__ = ["Dispatcher"]
 def _seconds(name: str, value: object, *, minimum: float = -math.inf) -> float:
     """``value`` as a finite number of seconds, at least ``minimum``; an
     :class:`InputError` naming ``name`` otherwise."""
-    seconds = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
+    kind = type(value)
+    plain = kind is float or kind is int or (isinstance(value, numbers.Real) and not isinstance(value, bool))
+    seconds = float(value) if plain else math.nan  # type: ignore[arg-type]
     if not (math.isfinite(seconds) and seconds >= minimum):
         bound = "" if minimum == -math.inf else f" >= {minimum:g}"
         raise InputError(f"{name} must be a finite number of seconds{bound}, got {value!r}")
@@ -205,7 +208,7 @@ class Dispatcher:
         repeated = sorted(name for name, count in Counter(i.id for i in incidents).items() if count > 1)
         if repeated:
             raise InputError(f"incident ids must be unique, but {repeated} come more than once")
-        serving = {call.id: u for u, call in enumerate(self.board.calls) if call is not None}
+        serving = self.board.serving
         for incident in incidents:
             if incident.id in serving:
                 unit = self.unit_ids[serving[incident.id]]
@@ -213,15 +216,12 @@ class Dispatcher:
             if incident.id in self.calls:
                 raise InputError(f"incident {incident.id!r} is already waiting in the queue")
 
-    def _locate(self, incident: Incident) -> tuple[int, int]:
-        """The incident's road node and home station, checked to be reachable."""
-        target, home = self.district.locate(incident)
-        if np.isinf(self.tables.post_times[:, target]).all():
-            raise UnreachableError(
-                f"incident {incident.id!r} at road node {self.district.roads.label(target)!r} cannot be reached by "
-                "road from any station or partner"
-            )
-        return target, home
+    def _locate(self, incident: Incident) -> tuple[Spot, int]:
+        """Where the incident meets the road, and its home station, checked to be reachable."""
+        place, village, home = self.district.locate(incident)
+        spot = self.tables.village(village) if place is None else Spot(place)
+        _require_reachable(incident, spot, self.tables)
+        return spot, home
 
     # ------------------------------------------------------------------ transitions
 
@@ -270,3 +270,18 @@ class Dispatcher:
         u, self.now = self._transition(unit_id, at, (OUT_OF_SERVICE,), "put back in service")
         self.board.park(u, AVAILABLE)
         return self.assigner.serve_queue(self.now)
+
+
+def _require_reachable(incident: Incident, spot: Spot, tables: TravelTables) -> None:
+    """Refuse an incident at ``spot`` that no post can reach by road, or one on a
+    road that leads nowhere back (:class:`UnreachableError`)."""
+    node = tables.roads.label(int(spot.place.nearest_node[0]))
+    if np.isinf(tables.times_from_posts(spot)).all():
+        raise UnreachableError(
+            f"incident {incident.id!r} at road node {node!r} cannot be reached by road from any station or partner"
+        )
+    if spot.key < 0 and not joined(tables.main, spot.place)[0]:
+        raise UnreachableError(
+            f"incident {incident.id!r} on the road at node {node!r} can be reached, "
+            "but no road leads from it back to the rest of the network (a one-way dead end?)"
+        )

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from .decision import Weighed
 from .fleet import Fleet
 from .policies import Policy
+from .travel import Spot
 from .units import DISPATCHED, StatusBoard
 
 __all__ = ["Selector"]
@@ -44,16 +45,16 @@ class Selector:
         """Every unit the policy would ever send to station ``home``'s incidents."""
         return np.asarray(np.logical_or.reduce(self.tiers(home)))
 
-    def able(self, priority: int, target: int, now: float) -> NDArray[np.bool_]:
-        """Units that may take a call of ``priority`` at road node ``target`` at
-        ``now`` (on duty, for that priority, within reach), free or not."""
+    def able(self, priority: int, target: Spot, now: float) -> NDArray[np.bool_]:
+        """Units that may take a call of ``priority`` at ``target`` at ``now`` (on
+        duty, for that priority, within reach), free or not."""
         able = self.fleet.may_take(priority, now)
         if self._limited:
             fleet = self.fleet
-            able = able & (self.board.tables.post_times[fleet.unit_base, target] <= fleet.reach)
+            able = able & (self.board.tables.times_from_posts(target)[fleet.unit_base] <= fleet.reach)
         return able
 
-    def choose(self, priority: int, target: int, home: int, now: float) -> tuple[int | None, Weighed]:
+    def choose(self, priority: int, target: Spot, home: int, now: float) -> tuple[int | None, Weighed]:
         """The nearest free unit of the first tier that has one (or, with
         preemption, the nearest unit on its way to a less urgent call)."""
         board = self.board
@@ -78,7 +79,7 @@ class Selector:
         return None, weighed
 
     def choose_many(
-        self, priorities: Sequence[int], located: Sequence[tuple[int, int]], now: float
+        self, priorities: Sequence[int], located: Sequence[tuple[Spot, int]], now: float
     ) -> tuple[dict[int, int], NDArray[np.float64]]:
         """Units for several calls at once, the most urgent calls first: the calls
         of each priority get as many of the free units left as they can, with the

@@ -1,12 +1,13 @@
 """Travel tables that make every ETA a lookup, and the legs units drive.
 
 Units leave from a few dozen posts (stations, partners and the villages of
-emergency units) and incidents arise at a few hundred demand points. One forward
-tree per post gives the time from a unit at its post to any node; one reverse
-tree per target gives the time from any node (the next node of a unit on the
-road) to that target. Reverse trees are built on first use and kept for demand
-points and posts; a target anywhere else gets a search at call time, cut at the
-best ETA already known.
+emergency units) and incidents arise at demand points (villages) or anywhere on
+the road. Every search runs on the contracted network
+(:mod:`~dispatch.network.contract`): one search from each post gives the time
+from a unit at its post to any place; one search towards each demand point and
+post, built on first use and kept, gives the time from any road node (the next
+stop of a unit on the road) to it. A place anywhere else gets a search at call
+time, cut at the best ETA already known.
 """
 
 from __future__ import annotations
@@ -15,131 +16,238 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from ..district import District
 from ..errors import InputError
-from ..network.graph import RoadNetwork, Tree
+from ..network.contract import Core, Places
+from ..network.graph import RoadNetwork
+from ..network.search import POINT_AT_END, POINT_AT_START, Inbound, direct, from_places, route, towards
 
-__all__ = ["Leg", "TravelTables"]
+__all__ = ["Leg", "Spot", "TravelTables"]
+
+
+@dataclass(frozen=True, eq=False)
+class Spot:
+    """A place units may be sent to: ``place`` (a batch of one) and, for a place
+    the tables keep searches for, its ``key`` (``-1`` for any other place)."""
+
+    place: Places
+    key: int = -1
+
+    @property
+    def xy(self) -> NDArray[np.float64]:
+        """The point on the road."""
+        return np.asarray(self.place.xy[0])
 
 
 @dataclass(frozen=True)
 class Leg:
-    """A unit's drive: route ``nodes`` and the time it reaches each of them."""
+    """A unit's drive: its ``stops`` (road nodes, or
+    :data:`~dispatch.network.search.POINT_AT_START` / ``POINT_AT_END`` for the
+    points between nodes where it starts and ends) and when it reaches each."""
 
-    nodes: NDArray[np.int64]
+    stops: NDArray[np.int64]
     times: NDArray[np.float64]
+    start: Places
+    finish: Places
+
+    @property
+    def nodes(self) -> NDArray[np.int64]:
+        """The road nodes driven through, in order."""
+        return self.stops[self.stops >= 0]
 
     @property
     def end(self) -> float:
-        """When the unit reaches the last node."""
+        """When the unit reaches the end."""
         return float(self.times[-1])
 
     def next_stop(self, at: float) -> tuple[int, float]:
-        """The index of the next node the unit reaches at or after ``at``, and the
-        seconds until then (the last node once the drive is over)."""
-        k = min(int(np.searchsorted(self.times, at, side="left")), len(self.nodes) - 1)
+        """The index of the next stop the unit reaches at or after ``at``, and the
+        seconds until then (the last stop once the drive is over)."""
+        k = min(int(np.searchsorted(self.times, at, side="left")), len(self.stops) - 1)
         return k, max(float(self.times[k]) - at, 0.0)
 
+    def stop_xy(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Coordinates of every stop (``xy``: the road nodes')."""
+        points = xy[np.maximum(self.stops, 0)]
+        points[self.stops == POINT_AT_START] = self.start.xy[0]
+        points[self.stops == POINT_AT_END] = self.finish.xy[0]
+        return np.asarray(points)
+
     def point(self, at: float, xy: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Where the unit is at ``at``, between the nodes it drives between."""
+        """Where the unit is at ``at``, between the stops it drives between."""
         k, remaining = self.next_stop(at)
         if k == 0:
-            return np.asarray(xy[self.nodes[0]])
+            return self._xy(0, xy)
         span = float(self.times[k] - self.times[k - 1])
         share = 1.0 - remaining / span if span > 0 else 1.0
-        return np.asarray(xy[self.nodes[k - 1]] + share * (xy[self.nodes[k]] - xy[self.nodes[k - 1]]))
+        before = self._xy(k - 1, xy)
+        return np.asarray(before + share * (self._xy(k, xy) - before))
+
+    def _xy(self, k: int, xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        stop = int(self.stops[k])
+        if stop >= 0:
+            return np.asarray(xy[stop])
+        return np.asarray((self.start if stop == POINT_AT_START else self.finish).xy[0])
 
 
 class TravelTables:
-    """Shortest-path trees from every post and towards demand points.
+    """Searches from every post and towards demand points, on the contracted network.
 
     Parameters
     ----------
     roads
         The road network.
     posts
-        Road node of each post units leave from (stations, partners, then the
-        villages of emergency units).
+        Where each post units leave from (stations, partners, then the villages
+        of emergency units) meets the road.
     targets
-        Nodes whose reverse trees are worth keeping once built (demand points and
-        posts).
+        Demand points whose searches are worth keeping once built (villages).
     """
 
-    def __init__(self, roads: RoadNetwork, posts: ArrayLike, targets: ArrayLike) -> None:
+    def __init__(self, roads: RoadNetwork, posts: Places, targets: Places) -> None:
         self.roads = roads
-        self.posts = np.asarray(posts, dtype=np.int64)
-        self.from_post = roads.trees(self.posts)
-        self.post_times = np.array([tree.times for tree in self.from_post])
-        self._kept = set(np.asarray(targets, dtype=np.int64).tolist()) | set(self.posts.tolist())
-        self._towards: dict[int, Tree] = {}
-        self._last: tuple[int, float, Tree] | None = None  # the latest cut tree
-        self._paths: dict[tuple[int, bool, int], tuple[NDArray[np.int64], NDArray[np.float64]]] = {}
+        self.core = roads.core
+        self.posts, self.targets = posts, targets
+        self.post_core = from_places(self.core, posts)
+        self.main = self.core.mask(roads.main_component)
+        kept = Places.join([targets, posts])
+        self.post_times = self._from_posts(kept)
+        self._spots = [Spot(kept[k], k) for k in range(len(kept))]
+        self._inbound: dict[int, Inbound] = {}
+        self._last: tuple[Spot, Inbound] | None = None  # the latest cut search
+        self._paths: dict[tuple[int, int], tuple[NDArray[np.int64], NDArray[np.float64]]] = {}
 
     @staticmethod
-    def bases(district: District) -> NDArray[np.int64]:
-        """The road nodes units of ``district`` leave from: its stations, its
-        partners, then the village of each emergency unit."""
-        villages = [district.village_index[e.village] for e in district.emergency_units]
-        return np.concatenate([district.post_nodes, district.village_nodes[villages]])
+    def bases(district: District) -> Places:
+        """Where units of ``district`` leave from: its stations, its partners,
+        then the village of each emergency unit."""
+        villages = np.array([district.village_index[e.village] for e in district.emergency_units], dtype=np.int64)
+        return Places.join([district.post_places, district.village_places[villages]])
 
     @classmethod
     def for_district(cls, district: District) -> TravelTables:
         """Tables for ``district``: its :meth:`bases` as posts, its villages as
         targets."""
-        return cls(district.roads, cls.bases(district), district.village_nodes)
+        return cls(district.roads, cls.bases(district), district.village_places)
 
     def require(self, district: District) -> None:
-        """Refuse tables built for another district's roads or unit bases."""
-        if self.roads is not district.roads or not np.array_equal(self.posts, self.bases(district)):
+        """Refuse tables built for another district's roads, unit bases or villages."""
+        same = self.roads is district.roads and all(
+            np.array_equal(a.xy, b.xy) and np.array_equal(a.link, b.link)
+            for a, b in ((self.posts, self.bases(district)), (self.targets, district.village_places))
+        )
+        if not same:
             raise InputError("the travel tables were built for another district's roads or unit bases")
 
-    def warm(self, nodes: ArrayLike) -> None:
-        """Build the reverse trees of ``nodes`` now (one batched search), so that
-        later calls never wait for them."""
-        missing = sorted(set(np.asarray(nodes, dtype=np.int64).tolist()) - set(self._towards))
-        for tree in self.roads.trees(missing, reverse=True):
-            self._towards[tree.root] = tree
+    # ------------------------------------------------------------------ spots
 
-    def towards(self, node: int, *, limit: float = math.inf) -> Tree:
-        """The reverse tree towards ``node``: times from every node to it.
+    def village(self, index: int) -> Spot:
+        """The spot of target (village) ``index``."""
+        return self._spots[index]
 
-        Kept targets get a full tree, built once; any other node gets a tree cut
-        just beyond ``limit`` seconds (so that rounding never drops a node at the
-        limit), and the latest one is reused while it reaches far enough.
+    def post(self, index: int) -> Spot:
+        """The spot of post ``index``."""
+        return self._spots[len(self.targets) + index]
+
+    def times_from_posts(self, spot: Spot) -> NDArray[np.float64]:
+        """Seconds from each post to ``spot``."""
+        if spot.key >= 0:
+            return np.asarray(self.post_times[:, spot.key])
+        return self._from_posts(spot.place)[:, 0]
+
+    def _from_posts(self, places: Places) -> NDArray[np.float64]:
+        via = np.minimum(
+            self.post_core[:, places.enter[:, 0]] + places.enter_time[:, 0],
+            self.post_core[:, places.enter[:, 1]] + places.enter_time[:, 1],
+        )
+        return np.asarray(np.minimum(via, direct(self.posts, places)))
+
+    def warm(self, targets: NDArray[np.int64] | None = None) -> None:
+        """Build the searches towards targets (villages) ``targets`` (all by
+        default) now, so that later calls never wait for them."""
+        for k in range(len(self.targets)) if targets is None else np.asarray(targets).tolist():
+            self.inbound(self._spots[int(k)])
+
+    def inbound(self, spot: Spot, *, limit: float = math.inf) -> Inbound:
+        """The ways to ``spot`` from every core node within ``limit`` seconds.
+
+        Searches are cut just beyond the limit (so that rounding never drops a
+        node at it). A kept spot keeps its search, cut half as far again, and
+        searches again only when a later call needs it to reach farther; any
+        other spot reuses the latest search while it reaches far enough.
         """
-        tree = self._towards.get(node)
-        if tree is not None:
-            return tree
-        if node not in self._kept:
-            if self._last is None or self._last[0] != node or self._last[1] < limit:
-                cut = limit + 1e-6 * (1.0 + limit)
-                self._last = (node, limit, self.roads.tree(node, limit=cut, reverse=True))
-            return self._last[2]
-        tree = self.roads.tree(node, reverse=True)
-        self._towards[node] = tree
-        return tree
+        cut = limit + 1e-6 * (1.0 + limit)
+        if spot.key >= 0:
+            found = self._inbound.get(spot.key)
+            if found is None or found.limit < cut:
+                found = self._inbound[spot.key] = towards(self.core, spot.place, limit=1.5 * cut)
+            return found
+        if self._last is None or self._last[0] is not spot or self._last[1].limit < cut:
+            self._last = (spot, towards(self.core, spot.place, limit=cut))
+        return self._last[1]
 
-    def _path(self, tree: Tree, node: int, keep: bool) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """The path between ``tree``'s root and ``node`` and the tree's times along
-        it; with ``keep`` it is remembered, as calls repeat the same drives."""
-        key = (tree.root, tree.reverse, node)
-        found = self._paths.get(key) if keep else None
+    # ------------------------------------------------------------------ legs
+
+    def leg(self, origin: Spot, spot: Spot, start: float, *, limit: float = math.inf) -> Leg:
+        """The drive from ``origin`` to ``spot``, leaving at ``start`` (``limit``:
+        seconds it is known to take at most)."""
+        stops, times = self._route(origin.place, origin.key, spot, limit)
+        return Leg(stops, start + times, origin.place, spot.place)
+
+    def leg_from_stop(self, leg: Leg, k: int, spot: Spot, start: float, *, limit: float = math.inf) -> Leg:
+        """The drive to ``spot`` of a unit driving ``leg``, from its stop ``k``,
+        which it reaches at ``start``."""
+        stop = int(leg.stops[k])
+        if stop >= 0:
+            origin = self.core.at_nodes(np.array([stop]), self.roads.xy[stop : stop + 1])
+            key = len(self._spots) + stop
+        else:
+            origin, key = (leg.start if stop == POINT_AT_START else leg.finish), -1
+        stops, times = self._route(origin, key, spot, limit)
+        return Leg(stops, start + times, origin, spot.place)
+
+    def _route(
+        self, origin: Places, key: int, spot: Spot, limit: float
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The stops from ``origin`` to ``spot`` and the seconds to each; drives
+        between places the tables know (``key`` and the spot's key) are
+        remembered, as calls repeat the same drives."""
+        remember = key >= 0 and spot.key >= 0
+        found = self._paths.get((key, spot.key)) if remember else None
         if found is None:
-            nodes = tree.path(node)
-            found = (nodes, tree.times[nodes])
-            if keep:
-                self._paths[key] = found
+            found = route(self.core, origin, spot.place, self.inbound(spot, limit=limit))
+            if remember:
+                self._paths[(key, spot.key)] = found
         return found
 
-    def from_post_leg(self, post: int, target: int, start: float) -> Leg:
-        """The drive from post ``post`` to ``target``, leaving at ``start``."""
-        nodes, times = self._path(self.from_post[post], target, keep=True)
-        return Leg(nodes, start + times)
 
-    def onward_leg(self, tree: Tree, first: int, start: float) -> Leg:
-        """The drive from node ``first`` along reverse ``tree`` to its root,
-        reaching ``first`` at ``start``."""
-        nodes, times = self._path(tree, first, keep=tree is self._towards.get(tree.root))
-        return Leg(nodes, start + tree.times[first] - times)
+def etas_from(core: Core, legs: list[Leg], now: float, spot: Spot, inbound: Inbound) -> NDArray[np.float64]:
+    """Seconds from ``now`` until each unit driving ``legs`` can reach ``spot``:
+    on to its next stop, then the fastest way."""
+    count = len(legs)
+    remaining = np.empty(count)
+    stop = np.empty(count, dtype=np.int64)
+    for i, leg in enumerate(legs):
+        k, remaining[i] = leg.next_stop(now)
+        stop[i] = leg.stops[k]
+    node = np.maximum(stop, 0)
+    leave, leave_time = core.node_leave[node], core.node_leave_time[node]
+    link, offset, position = core.node_link[node], core.node_offset[node], core.node_position[node]
+    for i in np.flatnonzero(stop < 0).tolist():
+        place = legs[i].start if stop[i] == POINT_AT_START else legs[i].finish
+        leave[i], leave_time[i], link[i], offset[i], position[i] = (
+            place.leave[0],
+            place.leave_time[0],
+            place.link[0],
+            place.offset[0],
+            place.position[0],
+        )
+    via = np.minimum(leave_time[:, 0] + inbound.times[leave[:, 0]], leave_time[:, 1] + inbound.times[leave[:, 1]])
+    target = spot.place
+    same = (link[:, :, None] == target.link[0][None, None, :]) & (link[:, :, None] >= 0)
+    ahead = same & (position[:, :, None] <= target.position[0][None, None, :])
+    with np.errstate(invalid="ignore"):
+        direct = np.where(ahead, target.offset[0][None, None, :] - offset[:, :, None], np.inf).min(axis=(1, 2))
+    return np.asarray(remaining + np.minimum(via, direct))

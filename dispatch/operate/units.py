@@ -6,6 +6,7 @@ available, plus out of service. Available and returning units can be sent; a
 returning unit leaves from where it is on its way home (it drives on to the next
 road node, then takes the fastest way). A unit at its base (its station or
 partner, or an emergency unit's village) needs its ``turnout`` seconds to leave.
+Places are points on the road (:class:`~dispatch.operate.travel.Spot`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from numpy.typing import NDArray
 
 from ..errors import InputError
 from ..model import Incident, UnitStatus
-from .travel import Leg, TravelTables
+from .travel import Leg, Spot, TravelTables, etas_from
 
 __all__ = ["STATUSES", "StatusBoard", "UnitState"]
 
@@ -30,9 +31,10 @@ AVAILABLE, DISPATCHED, ON_SCENE, RETURNING, OUT_OF_SERVICE = range(len(STATUSES)
 class UnitState:
     """A snapshot of one unit: where it is in its cycle and what it serves.
 
-    ``node`` is the road node it is at or drives to next; ``leg`` its current
-    drive (``None`` when it is not driving), which it ends at ``until`` (``nan``
-    when not driving); ``position`` its coordinates now.
+    ``node`` is the road node it is at or drives to next (the nearer end of the
+    road segment, for a point between nodes); ``leg`` its current drive
+    (``None`` when it is not driving), which it ends at ``until`` (``nan`` when
+    not driving); ``position`` its coordinates now.
     """
 
     unit: str
@@ -63,30 +65,34 @@ class StatusBoard:
         self.tables = tables
         self.turnout = turnout
         self.status = np.full(len(unit_base), AVAILABLE, dtype=np.int8)
-        self.nodes = [int(tables.posts[p]) for p in unit_base.tolist()]
+        self.spots = [tables.post(p) for p in unit_base.tolist()]  # where each unit is, or drives to
         self.legs: list[Leg | None] = [None] * len(unit_base)
         self.calls: list[Incident | None] = [None] * len(unit_base)
-        self.targets = [-1] * len(unit_base)
+        self.serving: dict[str, int] = {}  # incident id -> the unit serving it
+        self.targets: list[Spot | None] = [None] * len(unit_base)
         self.homes = [-1] * len(unit_base)
 
     def free(self) -> NDArray[np.bool_]:
         """Units that may be sent: available or returning."""
         return np.asarray((self.status == AVAILABLE) | (self.status == RETURNING))
 
-    def home_node(self, u: int) -> int:
-        """The road node of unit ``u``'s base."""
-        return int(self.tables.posts[self.unit_base[u]])
+    def home(self, u: int) -> Spot:
+        """The place of unit ``u``'s base."""
+        return self.tables.post(int(self.unit_base[u]))
 
     def node(self, u: int, now: float) -> int:
         """The node unit ``u`` is at, or drives to next."""
         leg = self.legs[u]
-        return self.nodes[u] if leg is None else int(leg.nodes[leg.next_stop(now)[0]])
+        if leg is None:
+            return int(self.spots[u].place.nearest_node[0])
+        k, _ = leg.next_stop(now)
+        stop = int(leg.stops[k])
+        return stop if stop >= 0 else int((leg.start if k == 0 else leg.finish).nearest_node[0])
 
     def position(self, u: int, now: float) -> tuple[float, float]:
         """Where unit ``u`` is at ``now``."""
-        xy = self.tables.roads.xy
         leg = self.legs[u]
-        point = xy[self.nodes[u]] if leg is None else leg.point(now, xy)
+        point = self.spots[u].xy if leg is None else leg.point(now, self.tables.roads.xy)
         return float(point[0]), float(point[1])
 
     def snapshot(self, u: int, name: str, post: str, now: float) -> UnitState:
@@ -112,67 +118,71 @@ class StatusBoard:
     # ------------------------------------------------------------------ ETAs
 
     def etas(
-        self, target: int, allowed: NDArray[np.bool_], now: float, *, complete: bool = False
+        self, spot: Spot, allowed: NDArray[np.bool_], now: float, *, complete: bool = False
     ) -> NDArray[np.float64]:
-        """ETA (seconds from ``now``) of each allowed unit to ``target`` (``inf`` for
+        """ETA (seconds from ``now``) of each allowed unit to ``spot`` (``inf`` for
         the rest).
 
         Only the nearest unit's ETA is sure to be exact: units on the road that
         cannot beat the best bound may be left at ``inf``, unless ``complete``.
         """
         eta = np.full(len(self.status), np.inf)
+        from_posts = self.tables.times_from_posts(spot)
         idle = allowed & (self.status == AVAILABLE)
-        eta[idle] = self.turnout[idle] + self.tables.post_times[self.unit_base[idle], target]
+        eta[idle] = self.turnout[idle] + from_posts[self.unit_base[idle]]
         on_road = np.flatnonzero(allowed & (self.status != AVAILABLE))
         if not len(on_road):
             return eta
-        legs = [self.legs[u] for u in on_road.tolist()]
+        legs = [leg for u in on_road.tolist() if (leg := self.legs[u]) is not None]
         # A returning unit can always drive home and on from there, which bounds
-        # its ETA: the search from the target need go no farther than the best bound.
+        # its ETA: the search towards the spot need go no farther than the best bound.
         returning = self.status[on_road] == RETURNING
         left = np.array([leg.end - now for leg in legs if leg is not None])
-        posts = self.unit_base[on_road[returning]]
-        via_home = np.maximum(left[returning], 0.0) + self.tables.post_times[posts, target]
+        via_home = np.maximum(left[returning], 0.0) + from_posts[self.unit_base[on_road[returning]]]
         bound = math.inf if complete else float(min(eta.min(), via_home.min(initial=math.inf)))
-        tree = self.tables.towards(target, limit=bound)
-        for u, leg in zip(on_road.tolist(), legs):
-            assert leg is not None
-            k, remaining = leg.next_stop(now)
-            eta[u] = remaining + tree.times[leg.nodes[k]]
+        inbound = self.tables.inbound(spot, limit=bound)
+        eta[on_road] = etas_from(self.tables.core, legs, now, spot, inbound)
         return eta
 
-    def leg_to(self, u: int, target: int, now: float, eta: float) -> Leg:
-        """The drive of free or dispatched unit ``u`` to ``target`` from ``now``
+    def leg_to(self, u: int, spot: Spot, now: float, eta: float) -> Leg:
+        """The drive of free or dispatched unit ``u`` to ``spot`` from ``now``
         (``eta`` is its ETA, which bounds the search)."""
         if self.status[u] == AVAILABLE:
-            return self.tables.from_post_leg(int(self.unit_base[u]), target, now + self.turnout[u])
+            return self.tables.leg(self.home(u), spot, now + self.turnout[u], limit=eta)
         leg = self.legs[u]
         assert leg is not None
         k, remaining = leg.next_stop(now)
-        tree = self.tables.towards(target, limit=eta)
-        return self.tables.onward_leg(tree, int(leg.nodes[k]), now + remaining)
+        return self.tables.leg_from_stop(leg, k, spot, now + remaining, limit=eta)
 
     # ------------------------------------------------------------------ transitions
 
-    def send(self, u: int, leg: Leg, incident: Incident, target: int, home: int) -> None:
-        """Unit ``u`` drives ``leg`` to ``incident`` at ``target`` (home station ``home``)."""
-        self.legs[u], self.calls[u], self.targets[u], self.homes[u] = leg, incident, target, home
-        self.nodes[u] = target
+    def send(self, u: int, leg: Leg, incident: Incident, spot: Spot, home: int) -> None:
+        """Unit ``u`` drives ``leg`` to ``incident`` at ``spot`` (home station ``home``)."""
+        dropped = self.calls[u]
+        if dropped is not None:
+            del self.serving[dropped.id]
+        self.serving[incident.id] = u
+        self.legs[u], self.calls[u], self.targets[u], self.homes[u] = leg, incident, spot, home
+        self.spots[u] = spot
         self.status[u] = DISPATCHED
 
     def arrive(self, u: int) -> None:
         """Unit ``u`` is on scene."""
-        self.legs[u], self.nodes[u] = None, self.targets[u]
+        self.legs[u] = None
         self.status[u] = ON_SCENE
 
     def clear(self, u: int, now: float) -> None:
         """Unit ``u`` leaves the scene for its post."""
-        home = self.home_node(u)
-        self.legs[u] = self.tables.onward_leg(self.tables.towards(home), self.nodes[u], now)
+        home = self.home(u)
+        self.legs[u] = self.tables.leg(self.spots[u], home, now)
+        self.spots[u] = home
+        call = self.calls[u]
+        if call is not None:
+            del self.serving[call.id]
         self.calls[u], self.targets[u] = None, home
         self.status[u] = RETURNING
 
     def park(self, u: int, status: int) -> None:
         """Unit ``u`` stops at its post as ``status`` (available or out of service)."""
-        self.legs[u], self.nodes[u] = None, self.home_node(u)
+        self.legs[u], self.spots[u] = None, self.home(u)
         self.status[u] = status

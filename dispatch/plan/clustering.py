@@ -26,6 +26,8 @@ from numpy.typing import NDArray
 from ..district import District
 from ..errors import InfeasibleError, InputError, listed
 from ..model import StationKind
+from ..network.contract import Places
+from ..network.search import place_times
 from ..progress import OnProgress
 from .border import near_boundary
 from .diagnose import Inputs, diagnose, explain_infeasible
@@ -98,14 +100,12 @@ def _inputs(district: District, params: ClusterParams) -> Inputs:
     rates = district.incident_rates
     if len(rates) and rates.sum() > 0:
         busy = np.flatnonzero(rates > 0)
-        demand_nodes, demand_rate, home = (
-            district.village_nodes[busy],
-            rates[busy],
-            district.home_stations[busy],
-        )
+        demand, demand_rate, home = district.village_places[busy], rates[busy], district.home_stations[busy]
+        radius = float(np.max(district.village_first_due.time[busy], initial=0.0))
     else:
-        demand_nodes, demand_rate, home = district.station_nodes, workload, np.arange(len(stations))
-    link, demand_cost = _site_costs(district, params, sites, demand_nodes, demand_rate, home)
+        demand, demand_rate, home = district.station_places, workload, np.arange(len(stations))
+        radius = 0.0
+    link, demand_cost = _site_costs(district, params, sites, demand, demand_rate, home, radius)
     rate = np.bincount(home, weights=demand_rate, minlength=len(stations)).astype(np.float64)
     return Inputs(border, clients, sites, score, strength, workload, demand_cost, link, rate)
 
@@ -118,9 +118,10 @@ def _site_costs(
     district: District,
     params: ClusterParams,
     sites: NDArray[np.int64],
-    demand_nodes: NDArray[np.int64],
+    demand: Places,
     demand_rate: NDArray[np.float64],
     home: NDArray[np.int64],
+    radius: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Whole road seconds from each site to each station (``link``), and the
     incident-seconds from each site to each station's demand (``demand_cost``).
@@ -128,31 +129,28 @@ def _site_costs(
     Sites are searched a few at a time, so memory grows with sites x stations, not
     sites x demand points. A site only needs the demand of stations within
     ``max_link_time``, which lies within ``max_link_time`` plus the demand's own
-    distance from its station, so Dijkstra stops there; a site whose needed demand
-    it still misses (a demand point far from its home station) is searched again
-    without a limit.
+    distance from its station (at most ``radius``), so Dijkstra stops there; a
+    site whose needed demand it still misses (a demand point far from its home
+    station) is searched again without a limit.
     """
-    roads = district.roads
-    n_stations = len(district.stations)
-    targets = np.concatenate([district.station_nodes, demand_nodes])
-    radius = float(np.max(district.first_due.time[demand_nodes], initial=0.0))
+    core, n_stations = district.roads.core, len(district.stations)
+    targets = Places.join([district.station_places, demand])
     limit = params.max_link_time + 2 * radius
     order = np.argsort(home, kind="stable")
     has_demand, starts = np.unique(home[order], return_index=True)
     link = np.empty((len(sites), n_stations))
     demand_cost = np.zeros((len(sites), n_stations))
     for first in range(0, len(sites), SITES_AT_ONCE):
-        chunk = slice(first, first + SITES_AT_ONCE)
-        nodes = district.station_nodes[sites[chunk]]
-        times = np.rint(roads.travel_times(nodes, targets, limit=limit))
+        chunk = sites[first : first + SITES_AT_ONCE]
+        times = np.rint(place_times(core, district.station_places[chunk], targets, limit=limit))
         near = times[:, :n_stations] <= params.max_link_time
         missing = np.flatnonzero((near[:, home] & np.isinf(times[:, n_stations:])).any(axis=1))
         if len(missing):
-            times[missing] = np.rint(roads.travel_times(nodes[missing], targets))
-        link[chunk] = times[:, :n_stations]
+            times[missing] = np.rint(place_times(core, district.station_places[chunk[missing]], targets))
+        link[first : first + len(chunk)] = times[:, :n_stations]
         if len(starts):
             weighted = times[:, n_stations:][:, order] * demand_rate[order]
-            demand_cost[chunk, has_demand] = np.add.reduceat(weighted, starts, axis=1)
+            demand_cost[first : first + len(chunk), has_demand] = np.add.reduceat(weighted, starts, axis=1)
     return link, demand_cost
 
 

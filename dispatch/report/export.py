@@ -29,6 +29,7 @@ from ..errors import InputError
 from ..evaluate.metrics import TARGETS, response_metrics, within
 from ..evaluate.simulation import SimulationResult
 from ..io.files import atomic_write
+from ..network.search import place_times
 from ..plan.structure import ClusterPlan
 
 __all__ = ["PLAN_SUFFIXES", "TABLE_SUFFIXES", "export_calls", "export_plan", "export_villages", "plan_layers"]
@@ -73,7 +74,7 @@ def plan_layers(district: District, plan: ClusterPlan) -> dict[str, Layer]:
         )
         stations[2].append(Point(s.location))
     links: Layer = (["cluster", "central", "base", "link_time"], [], [])
-    times = district.roads.travel_times(district.station_nodes, district.station_nodes)
+    times = place_times(district.roads.core, district.station_places, district.station_places)
     index = district.station_index
     clusters: Layer = (["cluster", "central", "members", "stations"], [], [])
     for c in plan.clusters:

@@ -96,8 +96,8 @@ def district_summary(district: District, language: Language = "en") -> Table:
 def first_due_table(district: District, language: Language = "en") -> Table:
     """Each station's first-due area (the villages nearest to it by road) and the
     incident-weighted mean and worst travel time from the station to them."""
-    time = district.first_due.time[district.village_nodes] / 60
-    owner = district.first_due.source[district.village_nodes]
+    time = district.village_first_due.time / 60
+    owner = district.village_first_due.source
     rates = district.incident_rates
     population = np.array([v.population for v in district.villages])
     names = _names(district)

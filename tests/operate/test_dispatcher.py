@@ -29,6 +29,7 @@ from dispatch.network.convert import from_edges, to_networkx
 from dispatch.operate import Dispatcher, Reason, TravelTables
 from dispatch.operate.policies import ClusterFirst, NearestFree, OwnStation
 
+from ..network.test_contract import with_point
 from .test_dispatcher_state import snapshot
 
 
@@ -150,7 +151,7 @@ def test_dispatch_many_serves_the_most_urgent_first_at_every_units_true_eta(
     ]
     etas = []
     for incident, (node, _) in zip(incidents, calls):
-        home = district.locate(incident)[1]
+        home = district.locate(incident)[2]
         allowed = {
             u for u, ok in zip(district.unit_ids, np.logical_or.reduce(policy.tiers(home, dispatcher.fleet))) if ok
         }
@@ -428,4 +429,81 @@ def test_an_incident_no_unit_can_reach_raises_and_changes_nothing(tiny: District
     before = snapshot(dispatcher)
     with pytest.raises(UnreachableError, match="incident 'stranded' at road node 'island' cannot be reached"):
         dispatcher.dispatch(Incident(id="stranded", location=(20_000.0, 0.0), time=LATER))
+    assert snapshot(dispatcher) == before
+
+
+# ---------------------------------------------------------------------- calls between nodes
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.data())
+def test_a_call_between_nodes_gets_the_eta_networkx_finds_with_the_call_inserted(
+    seed: int, data: st.DataObject
+) -> None:
+    """A call at a random point of a random road, some units on their way home:
+    the unit sent and its ETA are those networkx finds on the full graph with the
+    call inserted as a node (driven each way its road runs)."""
+    district = random_district(seed)
+    roads = district.roads
+    dispatcher = Dispatcher(district, policy=NearestFree(), turnout=45.0)
+    for k in range(len(district.units) // 2):
+        decision = dispatcher.dispatch(Incident(id=f"earlier{k}", village=f"v{4 * k}", time=dispatcher.now))
+        if decision.unit is not None:
+            dispatcher.arrive(decision.unit, dispatcher.now + decision.eta)
+            dispatcher.clear(decision.unit, dispatcher.now + 60.0)
+    now = dispatcher.now + data.draw(st.floats(0, 300))
+    edge = data.draw(st.integers(0, roads.n_edges - 1))
+    a, b = int(roads.tails[edge]), int(roads.heads[edge])
+    share = data.draw(st.floats(0.05, 0.95))
+    point = roads.xy[a] + share * (roads.xy[b] - roads.xy[a])
+    graph = with_point(to_networkx(roads), roads.label(a), roads.label(b), share, "call")
+    to_call = nx.single_source_dijkstra_path_length(graph.reverse(copy=False), "call", weight="travel_time")
+    expected = {}
+    for state in dispatcher.units:
+        if state.status == UnitStatus.AVAILABLE:
+            expected[state.unit] = 45.0 + to_call.get(roads.label(state.node), math.inf)
+        elif state.status == UnitStatus.RETURNING:
+            assert state.leg is not None
+            k, remaining = state.leg.next_stop(now)
+            expected[state.unit] = remaining + to_call.get(roads.label(int(state.leg.stops[k])), math.inf)
+    decision = dispatcher.dispatch(Incident(id="call", location=(float(point[0]), float(point[1])), time=now))
+    best = min(expected.values())
+    assert decision.unit is not None and decision.eta == pytest.approx(best, rel=1e-9)
+    assert expected[decision.unit] == pytest.approx(best, rel=1e-9)
+    assert decision.route_xy[-1] == pytest.approx(point)  # the drive ends at the call, not at a node
+
+
+def test_a_call_on_a_one_way_road_is_reached_only_in_its_direction() -> None:
+    # "up" drives the one-way road a -> b (1,000 s); "down" at b must go round by c (2 x 900 s).
+    edges = [("a", "b", 1_000.0), ("b", "c", 900.0), ("c", "b", 900.0), ("c", "a", 900.0), ("a", "c", 900.0)]
+    roads = from_edges(edges, {"a": (0, 0), "b": (10_000, 0), "c": (5_000, 8_000)})
+    stations = [Station(id="up", location=(0, 0), officers=1), Station(id="down", location=(10_000, 0), officers=1)]
+    units = [Unit(id="up-1", station="up"), Unit(id="down-1", station="down")]
+    district = District(name="one-way", roads=roads, stations=stations, units=units)
+    decision = Dispatcher(district, turnout=0.0).dispatch(Incident(id="c1", location=(9_000, 50)))
+    assert (decision.unit, decision.eta) == ("up-1", pytest.approx(900.0))  # 0.9 of the way, in its direction
+    assert decision.route.tolist() == [roads.index("a")]
+
+
+def test_a_call_far_from_every_road_names_the_call_and_the_distance(tiny: District) -> None:
+    dispatcher = Dispatcher(tiny)
+    before = snapshot(dispatcher)
+    with pytest.raises(InputError, match=r"incident 'lost' is [\d,]+ m from the nearest road \(at most 1,000 m"):
+        dispatcher.dispatch(Incident(id="lost", location=(90_000.0, 90_000.0), time=LATER))
+    assert snapshot(dispatcher) == before
+
+
+def test_a_call_on_a_one_way_dead_end_is_refused_and_changes_nothing(tiny: District) -> None:
+    positions = {label: tuple(xy) for label, xy in zip(tiny.roads.labels.tolist(), tiny.roads.xy.tolist())}
+    town = positions["shuishi-town"]
+    positions["spur"] = (town[0], town[1] + 3_000.0)
+    edges = [
+        (tiny.roads.label(u), tiny.roads.label(v), t)
+        for u, v, t in zip(tiny.roads.tails, tiny.roads.heads, tiny.roads.travel_time)
+    ]
+    edges.append(("shuishi-town", "spur", 300.0))  # a one-way road in, none out
+    dispatcher = Dispatcher(tiny.replace(roads=from_edges(edges, positions)))
+    before = snapshot(dispatcher)
+    with pytest.raises(UnreachableError, match="incident 'trapped' on the road at node 'spur' can be reached, but no"):
+        dispatcher.dispatch(Incident(id="trapped", location=(town[0] + 20.0, town[1] + 2_900.0), time=LATER))
     assert snapshot(dispatcher) == before

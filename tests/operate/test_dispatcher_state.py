@@ -82,7 +82,7 @@ def county(name: str) -> tuple[District, ClusterPlan, TravelTables]:
         district = zhuoshui_shuishi(with_emergency_unit=name == "emergency unit")
         plan = cluster(district, ClusterParams(centrals=("zhuoshui",)))
     tables = TravelTables.for_district(district)
-    tables.warm(district.village_nodes)
+    tables.warm()
     return district, plan, tables
 
 
@@ -233,7 +233,9 @@ class Driver:
 
     def expect_new(self, incidents: list[Incident]) -> None:
         for incident in incidents:
-            self.target[incident.id], self.home[incident.id] = self.district.locate(incident)
+            place, village, self.home[incident.id] = self.district.locate(incident)
+            on_road = self.district.village_places[village] if place is None else place
+            self.target[incident.id] = int(on_road.nearest_node[0])  # villages and these locations are at nodes
 
     def settle(self, operation: str, decisions: list[Decision], at: float) -> None:
         """Bring the ledger up to date with ``decisions`` (every call's fate
@@ -333,10 +335,10 @@ def snapshot(dispatcher: Dispatcher) -> tuple[object, ...]:
     return (
         dispatcher.now,
         board.status.tobytes(),
-        tuple(board.nodes),
+        tuple(map(id, board.spots)),
         tuple(map(id, board.legs)),
         tuple(map(id, board.calls)),
-        tuple(board.targets),
+        tuple(map(id, board.targets)),
         tuple(board.homes),
         tuple(map(id, calls._heap)),
         frozenset(calls._ids),
