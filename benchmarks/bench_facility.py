@@ -298,15 +298,16 @@ def coverage(numbers: list[int]) -> str:
         f"against spopt {importlib.metadata.version('spopt')} on the same solver (HiGHS through PuLP), model building "
         f"included on both sides, spopt takes **{span(ratios(centers, 'highs'))}** dispatch's time for the p-center "
         f"on pmed{numbers[0]}–{numbers[-1]} and **{span(ratios(covering, 'highs'))}** for the MCLP "
-        f"({span(ratios(centers, 'cbc'))} and {span(ratios(covering, 'cbc'))} on CBC, spopt's default)"
+        f"({span(ratios(centers, 'cbc'))} and {span(ratios(covering, 'cbc'))} on CBC, spopt's default; where spopt "
+        "stopped at the limit, the ratio is only a lower bound)"
     )
     paragraph(
         f"(c) p-center and MCLP on pmed{numbers[0]}–{numbers[-1]}, dispatch against spopt on HiGHS and on CBC in the",
         f"same run, {LIMIT:g} s for every solve. p-center: dispatch proves {pullan} of {len(centers)} of Pullan's",
         f"published optima in {times(centers)}; spopt took {times(centers, 'highs')} on HiGHS and",
         f"{times(centers, 'cbc')} on CBC, stopping at the limit without proof on {unproven(centers, 'highs')} (HiGHS)",
-        f"and {unproven(centers, 'cbc')} (CBC); its radii short of dispatch's: {worse(centers)}. MCLP (radius 0.6 ×",
-        f"the p-center optimum): dispatch {times(covering)}, spopt {times(covering, 'highs')} on HiGHS and",
+        f"and {unproven(centers, 'cbc')} (CBC); spopt's radii differing from dispatch's: {worse(centers)}.",
+        f"MCLP (radius 0.6 × the p-center optimum): dispatch {times(covering)}, spopt {times(covering, 'highs')} on HiGHS and",
         f"{times(covering, 'cbc')} on CBC; coverage differing from dispatch's: {worse(covering)}. † marks a spopt",
         "solve that stopped without proving optimality, whose ratio is only a bound.",
     )
