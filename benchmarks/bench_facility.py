@@ -302,14 +302,16 @@ def coverage(numbers: list[int]) -> str:
         "stopped at the limit, the ratio is only a lower bound)"
     )
     paragraph(
-        f"(c) p-center and MCLP on pmed{numbers[0]}–{numbers[-1]}, dispatch against spopt on HiGHS and on CBC in the",
-        f"same run, {LIMIT:g} s for every solve. p-center: dispatch proves {pullan} of {len(centers)} of Pullan's",
-        f"published optima in {times(centers)}; spopt took {times(centers, 'highs')} on HiGHS and",
-        f"{times(centers, 'cbc')} on CBC, stopping at the limit without proof on {unproven(centers, 'highs')} (HiGHS)",
-        f"and {unproven(centers, 'cbc')} (CBC); spopt's radii differing from dispatch's: {worse(centers)}.",
-        f"MCLP (radius 0.6 × the p-center optimum): dispatch {times(covering)}, spopt {times(covering, 'highs')} on HiGHS and",
-        f"{times(covering, 'cbc')} on CBC; coverage differing from dispatch's: {worse(covering)}. † marks a spopt",
-        "solve that stopped without proving optimality, whose ratio is only a bound.",
+        f"(c) p-center and MCLP on pmed{numbers[0]}–{numbers[-1]}, dispatch against spopt on HiGHS and on CBC",
+        f"in the same run, {LIMIT:g} s for every solve. p-center: dispatch proves {pullan} of {len(centers)}",
+        f"of Pullan's published optima in {times(centers)}; spopt took {times(centers, 'highs')} on HiGHS",
+        f"and {times(centers, 'cbc')} on CBC, stopping at the limit without proof on",
+        f"{unproven(centers, 'highs')} (HiGHS) and {unproven(centers, 'cbc')} (CBC);",
+        f"spopt's radii differing from dispatch's: {worse(centers)}.",
+        f"MCLP (radius 0.6 × the p-center optimum): dispatch {times(covering)}, spopt",
+        f"{times(covering, 'highs')} on HiGHS and {times(covering, 'cbc')} on CBC;",
+        f"coverage differing from dispatch's: {worse(covering)}.",
+        "† marks a spopt solve that stopped without proving optimality, whose ratio is only a bound.",
     )
     rows = [
         (
