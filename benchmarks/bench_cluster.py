@@ -15,44 +15,28 @@ Run: ``pip install -e '.[bench]'`` then ``python benchmarks/bench_cluster.py [--
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from common import best_of, paragraph, progress, ratio, sig, stdout_to_stderr, table
+from common import best_of, mark, paragraph, progress, ratio, sig, span, stdout_to_stderr, table
+from instances import published, published_instances, solve_median
 
 from dispatch.datasets import demo_district
-from dispatch.datasets.orlib import FacilityInstance, read_pmed, read_pmedcap, read_sjc
+from dispatch.datasets.orlib import FacilityInstance
 from dispatch.datasets.synthetic import synthetic_province
-from dispatch.plan import BalanceParams, ClusterParams, SolveParams, capacitated_p_median, cluster, p_median
+from dispatch.plan import BalanceParams, ClusterParams, SolveParams, cluster
 from dispatch.plan.facility import FacilitySolution
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "orlib"
-OPTIMA = json.loads((DATA / "optima.json").read_text())
 TIME_LIMIT = 60.0
 SPOPT_TIME_LIMIT = 300
 
 
-def instances() -> list[FacilityInstance]:
-    found = [read_pmed(DATA / f"pmed{i}.txt") for i in range(1, 11)]
-    found += [read_pmedcap(DATA / f"pmedcap{i:02d}.txt") for i in range(1, 11)]
-    found += [read_sjc(DATA / f"SJC{i}.dat") for i in (1, 2)]
-    return found
-
-
 def solve(instance: FacilityInstance, solver: str | None = None) -> tuple[float, FacilitySolution]:
     """dispatch's solution and its wall time (model building included)."""
-    options = SolveParams(time_limit=TIME_LIMIT, solver=solver)
-    if instance.capacity is None:
-        return best_of(1, lambda: p_median(instance.costs, instance.p, options=options))
-    return best_of(
-        1,
-        lambda: capacitated_p_median(instance.costs, instance.p, instance.demand, instance.capacity, options=options),
-    )
+    return solve_median(instance, TIME_LIMIT, solver)
 
 
 @dataclass(frozen=True)
@@ -84,14 +68,10 @@ def spopt_solve(instance: FacilityInstance, solver_name: str) -> SpoptRun:
     return SpoptRun(build, seconds, own, float(cost), model.problem.sol_status == pulp.LpSolutionOptimal)
 
 
-def published(instance: FacilityInstance) -> float:
-    return instance.optimum if instance.optimum is not None else OPTIMA[instance.name]
-
-
 def optima() -> list[tuple[FacilityInstance, float]]:
     """(a): every instance solved by dispatch as shipped, printed; the pmed ones returned."""
     rows, pmed = [], []
-    for instance in instances():
+    for instance in published_instances():
         seconds, solution = solve(instance)
         progress(f"{instance.name}: {solution.summary()}")
         assert np.isfinite(solution.objective)
@@ -203,16 +183,6 @@ def against_spopt(pmed: list[tuple[FacilityInstance, float]]) -> None:
         rows,
         ("", ",", ",", "s", "s", "s", "s", "s", "s", "s", "s", "s", "s"),
     )
-
-
-def mark(seconds: float, proven: bool) -> str:
-    """A time, marked † when the solve stopped without proving optimality."""
-    return sig(seconds) + ("" if proven else " †")
-
-
-def span(ratios: list[float]) -> str:
-    """The range of ``ratios`` for people: ``1.5–24×``."""
-    return f"{ratio(min(ratios))[:-1]}–{ratio(max(ratios))}"
 
 
 def at_scale() -> None:

@@ -57,6 +57,16 @@ def ratio(value: float) -> str:
     return f"{sig(value, 2 if value < 10 else 3)}×"
 
 
+def span(ratios: Sequence[float]) -> str:
+    """The range of ``ratios`` for people: ``1.5–24×``."""
+    return f"{ratio(min(ratios))[:-1]}–{ratio(max(ratios))}"
+
+
+def mark(seconds: float, proven: bool) -> str:
+    """A time, marked † when the solve stopped without proving optimality."""
+    return sig(seconds) + ("" if proven else " †")
+
+
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], formats: Sequence[str]) -> None:
     """Print a Markdown table; ``formats`` holds one format spec a column (``""``
     for text, which is left-aligned; ``"s"`` for figures already formatted)."""

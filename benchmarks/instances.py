@@ -1,5 +1,10 @@
-"""Generated p-median instances shaped like the published ones, for development
-beyond the sizes we hold.
+"""The p-median instances the benchmarks solve, and dispatch's solve of one.
+
+- :func:`published_instances`: OR-Library pmed1-10 and pmedcap01-10, and SJC1-2,
+  with :func:`published` giving each one's published optimum.
+
+Generated p-median instances shaped like the published ones, for development
+beyond the sizes we hold:
 
 - :func:`beasley_graph`: like OR-Library ``pmed`` (Beasley 1985): ``n`` vertices,
   ``m = n**2 / 50`` undirected edges with integer costs uniform in 1..100 (a random
@@ -12,14 +17,50 @@ beyond the sizes we hold.
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
+from common import best_of
 from numpy.typing import NDArray
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import shortest_path
 
-from dispatch.datasets.orlib import FacilityInstance
+from dispatch.datasets.orlib import FacilityInstance, read_pmed, read_pmedcap, read_sjc
+from dispatch.plan import SolveParams, capacitated_p_median, p_median
+from dispatch.plan.facility import FacilitySolution
+from dispatch.plan.mip import Solver
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "orlib"
+OPTIMA = json.loads((DATA / "optima.json").read_text())
+
+
+def published_instances() -> list[FacilityInstance]:
+    """OR-Library pmed1-10 and pmedcap01-10, then SJC1-2, as ``tests/data/orlib`` holds them."""
+    found = [read_pmed(DATA / f"pmed{i}.txt") for i in range(1, 11)]
+    found += [read_pmedcap(DATA / f"pmedcap{i:02d}.txt") for i in range(1, 11)]
+    found += [read_sjc(DATA / f"SJC{i}.dat") for i in (1, 2)]
+    return found
+
+
+def published(instance: FacilityInstance) -> float:
+    """The instance's published optimum (``nan`` for a generated one)."""
+    return instance.optimum if instance.optimum is not None else OPTIMA.get(instance.name, math.nan)
+
+
+def solve_median(
+    instance: FacilityInstance, time_limit: float, solver: Solver | None = None
+) -> tuple[float, FacilitySolution]:
+    """dispatch's p-median (capacitated when the instance has capacities) and its
+    wall time, model building included."""
+    options = SolveParams(time_limit=time_limit, solver=solver)
+    if instance.capacity is None:
+        return best_of(1, lambda: p_median(instance.costs, instance.p, options=options))
+    capacity = instance.capacity
+    return best_of(
+        1, lambda: capacitated_p_median(instance.costs, instance.p, instance.demand, capacity, options=options)
+    )
 
 
 def beasley_graph(n: int, p: int, seed: int) -> FacilityInstance:
