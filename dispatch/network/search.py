@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,25 +34,35 @@ POINT_AT_START, POINT_AT_END = -1, -2
 
 @dataclass(frozen=True)
 class Inbound:
-    """Every core node's fastest way to one place: ``times`` (with an ``inf``
-    entry for "no node" at the end), the destination's entry column each way
-    ends by (``entry``) and the next core node on it (``following``, ``-1`` at
-    the entry). Only nodes within ``limit`` seconds are reached."""
+    """Every core node's fastest way to one place within ``limit`` seconds:
+    ``times`` (``inf`` beyond the limit, with an ``inf`` entry for "no node" at
+    the end) and the search's tree (``previous``: the next core node on each
+    way, or ``n_core`` where it enters the place's link ``enter``)."""
 
     times: Floats
-    entry: NDArray[np.int8]
-    following: NDArray[np.int32]
+    previous: NDArray[np.int32]
+    enter: Ints
+    enter_time: Floats
     limit: float
 
+    def following(self, node: int) -> int:
+        """The next core node on ``node``'s way, ``-1`` where it ends by entering the place."""
+        nxt = int(self.previous[node])
+        return -1 if nxt == len(self.previous) - 1 else nxt
 
-def _search(core: Core, sources: Ints, *, reverse: bool, limit: float, predecessors: bool) -> tuple[Floats, Any]:
+    def entry(self, node: int) -> int:
+        """The column of the place's ways in that the way ending at ``node`` takes."""
+        enter, time = self.enter, self.enter_time
+        # Edges of a search's first node are relaxed in column order, a later one only when faster.
+        return 1 if enter[1] == node and (enter[0] != node or time[1] < time[0]) else 0
+
+
+def _search(core: Core, sources: Ints, *, reverse: bool, limit: float) -> Floats:
     """Dijkstra on the core from core nodes ``sources`` (towards them with ``reverse``)."""
     graph = core.backward if reverse else core.forward
     if not len(sources):
-        empty = np.zeros((0, core.n_nodes))
-        return empty, (empty.astype(np.int32) if predecessors else None)
-    found = dijkstra(graph, indices=sources, limit=limit, return_predecessors=predecessors)
-    return (np.atleast_2d(found[0]), np.atleast_2d(found[1])) if predecessors else (np.atleast_2d(found), None)
+        return np.zeros((0, core.n_nodes))
+    return np.atleast_2d(dijkstra(graph, indices=sources, limit=limit))
 
 
 def _spread(core: Core, ends: Ints, extra: Floats, *, reverse: bool, limit: float) -> Floats:
@@ -61,7 +70,7 @@ def _spread(core: Core, ends: Ints, extra: Floats, *, reverse: bool, limit: floa
     them) and every core node, with an ``inf`` column for "no node"."""
     nc = core.n_nodes
     used = np.unique(ends[ends < nc])
-    rows, _ = _search(core, used, reverse=reverse, limit=limit, predecessors=False)
+    rows = _search(core, used, reverse=reverse, limit=limit)
     rows = np.hstack([np.vstack([rows, np.full((1, nc), np.inf)]), np.full((len(used) + 1, 1), np.inf)])
     row = np.where(ends < nc, np.searchsorted(used, np.minimum(ends, nc)), len(used))
     times = np.minimum(rows[row[:, 0]] + extra[:, :1], rows[row[:, 1]] + extra[:, 1:])
@@ -75,23 +84,19 @@ def from_places(core: Core, places: Places, *, limit: float = math.inf) -> Float
 
 
 def towards(core: Core, place: Places, *, limit: float = math.inf) -> Inbound:
-    """Every core node's fastest way to ``place`` (a batch of one), within ``limit``."""
-    nc = core.n_nodes
-    used = np.flatnonzero(place.enter[0] < nc)
-    rows, previous = _search(core, place.enter[0][used], reverse=True, limit=limit, predecessors=True)
-    entry = np.zeros(nc, dtype=np.int8)
-    if not len(used):
-        return Inbound(np.full(nc + 1, np.inf), entry, np.full(nc, -1, dtype=np.int32), limit)
-    times, following = rows[0] + place.enter_time[0, used[0]], previous[0]
-    entry[:] = used[0]
-    if len(used) == 2:  # a place on a road driven both ways: reached from either end
-        other = rows[1] + place.enter_time[0, used[1]]
-        closer = other < times
-        times, following = np.where(closer, other, times), np.where(closer, previous[1], following)
-        entry[closer] = used[1]
-    times = np.append(times, np.inf)
-    times[times > limit] = np.inf
-    return Inbound(times, entry, np.where(following < 0, -1, following).astype(np.int32), limit)
+    """Every core node's fastest way to ``place`` (a batch of one), within ``limit``.
+
+    One search on the reversed core from an extra node joined to the place's
+    ways in (see :attr:`Core.inward`), so a place on a road driven both ways
+    costs no more than a node.
+    """
+    graph, nc = core.inward, core.n_nodes
+    enter, enter_time = place.enter[0], place.enter_time[0]
+    graph.indices[-2:] = enter  # "no node" is the extra node itself: a loop that leads nowhere
+    graph.data[-2:] = np.where(enter < nc, enter_time, 0.0)
+    times, previous, _ = dijkstra(graph, indices=nc, limit=limit, min_only=True, return_predecessors=True)
+    times[nc] = np.inf
+    return Inbound(times, previous, enter.copy(), enter_time.copy(), limit)
 
 
 def partition(core: Core, sources: Places) -> tuple[Floats, Ints]:
@@ -194,15 +199,14 @@ def route(core: Core, origin: Places, destination: Places, inbound: Inbound) -> 
         times.append(core.link_at[begin:end] - origin.offset[0, best])
     clock = float(origin.leave_time[0, best])
     node = int(origin.leave[0, best])
-    while inbound.following[node] >= 0:  # down the tree towards the destination's entry
-        nxt = int(inbound.following[node])
+    while (nxt := inbound.following(node)) >= 0:  # down the tree towards the destination's entry
         link = _fastest_link(core, node, nxt)
         begin, end = core.link_ptr[link] + 1, core.link_ptr[link + 1]
         stops.append(core.link_nodes[begin:end])
         times.append(clock + core.link_at[begin:end])
         clock += float(core.link_time[link])
         node = nxt
-    slot = int(inbound.entry[node])
+    slot = inbound.entry(node)
     if destination.link[0, slot] >= 0:
         _along(core, stops, times, int(destination.link[0, slot]), 1, destination, -clock)
     return _without_repeats(stops, times)
