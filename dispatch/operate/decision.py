@@ -13,7 +13,7 @@ from shapely.geometry import LineString
 from ..model import Incident, UnitStatus
 from .fleet import Fleet
 from .travel import Leg, Spot
-from .units import StatusBoard
+from .units import AVAILABLE, StatusBoard
 
 __all__ = ["Candidate", "Decision", "Explainer", "Reason", "Weighed"]
 
@@ -230,4 +230,12 @@ class Explainer:
         free = own & self.board.free()
         if not free.any():
             return f"{name}'s own units are busy"
-        return f"{name}'s own free unit is farther ({float(self.board.etas(spot, free, now).min()) / 60:.1f} min)"
+        # The decision's search towards the spot serves: a unit it did not reach
+        # is farther than its limit.
+        eta = self.board.etas(spot, free, now, reuse=True)
+        nearest = float(eta.min())
+        searched = self.board.tables.searched(spot)
+        unsure = free & (self.board.status != AVAILABLE) & np.isinf(eta)
+        if searched is not None and unsure.any() and nearest > searched.limit:
+            return f"{name}'s own free unit is farther (over {searched.limit / 60:.1f} min)"
+        return f"{name}'s own free unit is farther ({nearest / 60:.1f} min)"

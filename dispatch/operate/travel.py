@@ -174,19 +174,29 @@ class TravelTables:
         """The ways to ``spot`` from every core node within ``limit`` seconds.
 
         Searches are cut just beyond the limit (so that rounding never drops a
-        node at it). A kept spot keeps its search, cut half as far again, and
+        node at it), and a search serves limits up to that margin beyond its own
+        but a thousandth (the same time summed in another order may differ in its
+        last bits). A kept spot keeps its search, cut half as far again, and
         searches again only when a later call needs it to reach farther; any
         other spot reuses the latest search while it reaches far enough.
         """
-        cut = limit + 1e-6 * (1.0 + limit)
+        margin = 1e-6 * (1.0 + limit)
+        cut, needed = limit + margin, limit + 1e-3 * margin
         if spot.key >= 0:
             found = self._inbound.get(spot.key)
-            if found is None or found.limit < cut:
+            if found is None or found.limit < needed:
                 found = self._inbound[spot.key] = towards(self.core, spot.place, limit=1.5 * cut)
             return found
-        if self._last is None or self._last[0] is not spot or self._last[1].limit < cut:
+        if self._last is None or self._last[0] is not spot or self._last[1].limit < needed:
             self._last = (spot, towards(self.core, spot.place, limit=cut))
         return self._last[1]
+
+    def searched(self, spot: Spot) -> Inbound | None:
+        """The search towards ``spot`` at hand, however far it reaches (``None``
+        if there is none); never searches."""
+        if spot.key >= 0:
+            return self._inbound.get(spot.key)
+        return self._last[1] if self._last is not None and self._last[0] is spot else None
 
     # ------------------------------------------------------------------ legs
 

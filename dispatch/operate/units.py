@@ -118,13 +118,15 @@ class StatusBoard:
     # ------------------------------------------------------------------ ETAs
 
     def etas(
-        self, spot: Spot, allowed: NDArray[np.bool_], now: float, *, complete: bool = False
+        self, spot: Spot, allowed: NDArray[np.bool_], now: float, *, complete: bool = False, reuse: bool = False
     ) -> NDArray[np.float64]:
         """ETA (seconds from ``now``) of each allowed unit to ``spot`` (``inf`` for
         the rest).
 
         Only the nearest unit's ETA is sure to be exact: units on the road that
         cannot beat the best bound may be left at ``inf``, unless ``complete``.
+        With ``reuse``, the search towards ``spot`` at hand serves as it is (units
+        on the road beyond its limit are left at ``inf``).
         """
         eta = np.full(len(self.status), np.inf)
         from_posts = self.tables.times_from_posts(spot)
@@ -140,7 +142,9 @@ class StatusBoard:
         left = np.array([leg.end - now for leg in legs if leg is not None])
         via_home = np.maximum(left[returning], 0.0) + from_posts[self.unit_base[on_road[returning]]]
         bound = math.inf if complete else float(min(eta.min(), via_home.min(initial=math.inf)))
-        inbound = self.tables.inbound(spot, limit=bound)
+        inbound = self.tables.searched(spot) if reuse else None
+        if inbound is None:
+            inbound = self.tables.inbound(spot, limit=bound)
         eta[on_road] = etas_from(self.tables.core, legs, now, spot, inbound)
         return eta
 

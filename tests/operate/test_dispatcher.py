@@ -4,6 +4,7 @@ force, policies, preemption, loss systems, refused operations."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 import networkx as nx
@@ -25,7 +26,9 @@ from dispatch import (
     Village,
     cluster,
 )
+from dispatch.network.contract import Core, Places
 from dispatch.network.convert import from_edges, to_networkx
+from dispatch.network.search import Inbound
 from dispatch.operate import Dispatcher, Reason, TravelTables
 from dispatch.operate.policies import ClusterFirst, NearestFree, OwnStation
 
@@ -507,3 +510,50 @@ def test_a_call_on_a_one_way_dead_end_is_refused_and_changes_nothing(tiny: Distr
     with pytest.raises(UnreachableError, match="incident 'trapped' on the road at node 'spur' can be reached, but no"):
         dispatcher.dispatch(Incident(id="trapped", location=(town[0] + 20.0, town[1] + 2_900.0), time=LATER))
     assert snapshot(dispatcher) == before
+
+
+def test_a_call_is_searched_for_once_and_its_explanation_tells_the_own_units_true_eta(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Calls at road nodes, half the units on their way home: each decision
+    searches towards its call at most once (the explanation reuses that search),
+    and the own free unit's time it gives is networkx's, or a true lower bound
+    where the search stopped short of it."""
+    import dispatch.operate.travel as travel
+
+    searches: list[float] = []
+    real = travel.towards
+
+    def counted(core: Core, place: Places, *, limit: float) -> Inbound:
+        searches.append(limit)
+        return real(core, place, limit=limit)
+
+    monkeypatch.setattr(travel, "towards", counted)
+    told = {"exact": 0, "over": 0}
+    for seed in range(6):
+        district = random_district(seed, n_nodes=40, n_stations=5)
+        dispatcher = Dispatcher(district, policy=NearestFree(), turnout=45.0)
+        graph = to_networkx(district.roads)
+        rng = np.random.default_rng(seed)
+        for k in range(12):
+            node = int(rng.integers(0, district.roads.n_nodes))
+            incident = Incident(id=f"i{k}", location=tuple(district.roads.xy[node]), time=dispatcher.now)
+            expected = networkx_etas(dispatcher, graph, node, dispatcher.now)
+            home = district.locate(incident)[2]
+            own = [expected[u.id] for u in district.units if u.station == f"s{home}" and u.id in expected]
+            searches.clear()
+            decision = dispatcher.dispatch(incident)
+            assert len(searches) <= 1, searches
+            said = re.search(r"own free unit is farther \((over )?([\d.]+) min\)", decision.explanation)
+            if said is not None:
+                minutes = float(said.group(2))
+                if said.group(1):
+                    told["over"] += 1
+                    assert min(own) > (minutes - 0.05) * 60
+                else:
+                    told["exact"] += 1
+                    assert min(own) == pytest.approx(minutes * 60, abs=3.0)
+            if decision.unit is not None:  # on scene at once, then home: units stay on the road
+                dispatcher.arrive(decision.unit, dispatcher.now)
+                dispatcher.clear(decision.unit, dispatcher.now + 120.0)
+    assert told["exact"] and told["over"]
