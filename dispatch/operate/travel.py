@@ -13,6 +13,7 @@ time, cut at the best ETA already known.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +66,7 @@ class Leg:
     def next_stop(self, at: float) -> tuple[int, float]:
         """The index of the next stop the unit reaches at or after ``at``, and the
         seconds until then (the last stop once the drive is over)."""
-        k = min(int(np.searchsorted(self.times, at, side="left")), len(self.stops) - 1)
+        k = min(bisect_left(self.times, at), len(self.stops) - 1)  # cheaper than numpy's on a short leg
         return k, max(float(self.times[k]) - at, 0.0)
 
     def stop_xy(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
