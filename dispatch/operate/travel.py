@@ -118,6 +118,7 @@ class TravelTables:
         self._spots = [Spot(kept[k], k) for k in range(len(kept))]
         self._inbound: dict[int, Inbound] = {}
         self._last: tuple[Spot, Inbound] | None = None  # the latest cut search
+        self._last_from: tuple[Spot, NDArray[np.float64]] | None = None  # the latest other spot's times from posts
         self._paths: dict[tuple[int, int], tuple[NDArray[np.int64], NDArray[np.float64]]] = {}
 
     @staticmethod
@@ -156,7 +157,9 @@ class TravelTables:
         """Seconds from each post to ``spot``."""
         if spot.key >= 0:
             return np.asarray(self.post_times[:, spot.key])
-        return self._from_posts(spot.place)[:, 0]
+        if self._last_from is None or self._last_from[0] is not spot:  # a call's spot is asked about again and again
+            self._last_from = (spot, self._from_posts(spot.place)[:, 0])
+        return self._last_from[1]
 
     def _from_posts(self, places: Places) -> NDArray[np.float64]:
         via = np.minimum(
