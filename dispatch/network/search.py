@@ -37,7 +37,8 @@ class Inbound:
     """Every core node's fastest way to one place within ``limit`` seconds:
     ``times`` (``inf`` beyond the limit, with an ``inf`` entry for "no node" at
     the end) and the search's tree (``previous``: the next core node on each
-    way, or ``n_core`` where it enters the place's link ``enter``)."""
+    way, ``n_core`` where it enters the place by one of its ways in ``enter``,
+    negative where not reached)."""
 
     times: Floats
     previous: NDArray[np.int32]
@@ -51,9 +52,10 @@ class Inbound:
         return -1 if nxt == len(self.previous) - 1 else nxt
 
     def entry(self, node: int) -> int:
-        """The column of the place's ways in that the way ending at ``node`` takes."""
+        """The column of the place's ways in that the way ending at ``node``
+        takes (the faster when both leave from ``node``, as on a road that loops
+        back to it)."""
         enter, time = self.enter, self.enter_time
-        # Edges of a search's first node are relaxed in column order, a later one only when faster.
         return 1 if enter[1] == node and (enter[0] != node or time[1] < time[0]) else 0
 
 
@@ -88,7 +90,9 @@ def towards(core: Core, place: Places, *, limit: float = math.inf) -> Inbound:
 
     One search on the reversed core from an extra node joined to the place's
     ways in (see :attr:`Core.inward`), so a place on a road driven both ways
-    costs no more than a node.
+    costs no more than a node. The extra node's edges are set in place: one
+    core serves one search at a time (processes, not threads, run searches side
+    by side).
     """
     graph, nc = core.inward, core.n_nodes
     enter, enter_time = place.enter[0], place.enter_time[0]
