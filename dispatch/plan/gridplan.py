@@ -208,7 +208,7 @@ class GridPlan(SolverResult):
         if self.fallbacks:
             lines.append(
                 f"{len(self.fallbacks)} part(s) from the heuristic, the exact model having found no grids within "
-                f"the time limit: {', '.join(p or '(all)' for p in self.fallbacks)}"
+                f"the time limit (* in the parts table): {', '.join(p or '(all)' for p in self.fallbacks)}"
             )
         if self.overrun >= OVERRUN_NOTED:
             lines.append(f"the time limit was overrun by {self.overrun:,.1f} s")
@@ -228,7 +228,8 @@ class GridPlan(SolverResult):
         )
 
     def parts_table(self) -> Table:
-        """One row a part: cells, grids, band, verdict and time."""
+        """One row a part: cells, grids, band, verdict and time; ``*`` marks the
+        solver of a part whose grids are the heuristic's for want of time."""
         rows = tuple(
             (
                 p.nest or "(all)",
@@ -238,7 +239,7 @@ class GridPlan(SolverResult):
                 p.status,
                 p.objective,
                 100 * (p.objective - p.bound) / max(abs(p.objective), 1e-12),
-                p.solver,
+                p.solver + ("*" if p.fallback else ""),
                 p.solve_time,
             )
             for p in self.parts

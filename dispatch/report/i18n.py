@@ -134,6 +134,11 @@ TERMS: dict[str, tuple[str, str]] = {
     "grids not contiguous": ("不连片警格", "grids not contiguous"),
     "cells changing grid": ("调整归属的网格", "cells changing grid"),
     "centre cell": ("中心网格", "centre cell"),
+    # how the grids of a part were found (the MIP solver's name follows a slash)
+    "districts": ("集合划分", "districts"),
+    "assignment": ("指派模型", "assignment"),
+    "heuristic": ("启发式", "heuristic"),
+    "direct": ("直接求得", "direct"),
 }
 """Each term: (Chinese, English)."""
 

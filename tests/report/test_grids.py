@@ -4,6 +4,7 @@ cells read back from every source."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ import shapely
 from shapely.geometry import box
 
 from dispatch import InputError
-from dispatch.plan import GridParams, GridPlan, police_grids, read_cells
+from dispatch.plan import GridParams, GridPlan, SolveParams, police_grids, read_cells
 from dispatch.report.gridfiles import write_grids
 from dispatch.report.gridmap import grid_colours, grid_map, write_grid_map
 from dispatch.report.gridtables import grid_comparison_table, grid_parts_table, grid_summary, grid_table
@@ -102,6 +103,24 @@ def test_the_grid_tables_speak_the_language_asked(plan: GridPlan, language: str)
         assert text == "\n".join(str(t) for t in (plan.table(), plan.parts_table(), kept.comparison.table())) + (
             plan.summary()
         )
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("zh", ["启发式*", "直接求得", "可行", "采用启发式结果（表中标 *）：卓水"]),
+        ("en", ["heuristic*", "direct", "feasible", "1 part(s) from the heuristic"]),
+    ],
+)
+def test_parts_from_the_heuristic_for_want_of_time_are_marked_in_the_language_asked(
+    language: str, words: list[str]
+) -> None:
+    hurried = police_grids(cells(), n_grids=4, nest="station", balance=0.5, options=SolveParams(time_limit=0.001))
+    assert hurried.fallbacks == ("卓水",)  # 水市 has a grid a cell: nothing to search
+    text = str(grid_parts_table(hurried, language)) + grid_summary(hurried, language)
+    assert all(w in text for w in words)
+    if language == "zh":
+        assert not re.search("heuristic|feasible|optimal", text)
 
 
 def test_cells_read_the_same_from_every_source(tmp_path: Path) -> None:
