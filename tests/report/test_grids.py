@@ -82,6 +82,38 @@ def test_the_map_colours_touching_grids_apart_and_draws(plan: GridPlan, tmp_path
     assert grid_map(plan, label="name", language="zh").axes[0].get_title() == "6 个网格划为 3 个警格"
 
 
+def label_boxes(figure) -> list:
+    """Each text label drawn on the map's axes with its box in data coordinates."""
+    ax = figure.axes[0]
+    renderer = figure.canvas.get_renderer()
+    to_data = ax.transData.inverted()
+    found = []
+    for text in ax.texts:
+        box = text.get_window_extent(renderer)
+        corners = to_data.transform([[box.x0, box.y0], [box.x1, box.y1]])
+        found.append((text.get_text(), box, shapely.box(*corners[0], *corners[1])))
+    return found
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_map_has_km_axes_a_scale_bar_and_names_every_grid_with_room(plan: GridPlan, language: str) -> None:
+    figure = grid_map(plan, language=language)
+    assert figure.axes[0].get_xlabel() == ("东西 (公里)" if language == "zh" else "west-east (km)")
+    texts = [t for t, _, _ in label_boxes(figure)]
+    assert {"卓水", "水市", "1", "2"} <= set(texts)  # room for every nest and grid
+    assert any(t.endswith("公里" if language == "zh" else "km") for t in texts)  # the scale bar
+
+
+def test_a_crowded_map_labels_only_the_grids_whose_label_fits_inside_them() -> None:
+    row = [{"id": f"c{k:02d}", "geometry": box(k * SIDE, 0, (k + 1) * SIDE, 2 * SIDE), "calls": 1} for k in range(40)]
+    row.append({"id": "c40", "geometry": box(40 * SIDE, 0, 60 * SIDE, 2 * SIDE), "calls": 1})  # one wide cell
+    crowded = police_grids(row, n_grids=41, balance=None)  # a grid a cell
+    polygons = crowded.polygons()
+    labels = [(t, area) for t, _, area in label_boxes(grid_map(crowded)) if t in polygons]
+    assert [t for t, _ in labels] == ["G41"]  # forty narrow grids have no room for theirs
+    assert polygons["G41"].contains(labels[0][1])
+
+
 def test_the_map_is_written_whole_as_png(plan: GridPlan, tmp_path: Path) -> None:
     path = write_grid_map(plan, tmp_path / "警格.png", title="卓水、水市警格", language="zh")
     assert path.read_bytes()[:4] == b"\x89PNG"
