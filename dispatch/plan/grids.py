@@ -419,9 +419,8 @@ def _solve(problem: Districting, params: GridParams, deadlines: tuple[float, flo
     The part's share of the time ends at ``deadlines[0]``; without grids from the
     heuristic, the exact model may use all the time left (``deadlines[1]``). When
     it finds no grids in that time (or has none left), the heuristic's grids stand
-    in (marked ``fallback``), the heuristic running to its end, past the limit, if
-    the limit stopped it with grids that break a rule; failing that, the exact
-    model goes on past the limit.
+    in (marked ``fallback``); the heuristic goes on past the limit until its grids
+    meet the band, and failing that, the exact model goes on past the limit.
     """
     share, deadline = deadlines
     if problem.p in (1, problem.n):
@@ -433,10 +432,6 @@ def _solve(problem: Districting, params: GridParams, deadlines: tuple[float, flo
         return Solution(centre, objective, objective, status, "direct")  # type: ignore[arg-type]
     start = heuristic(problem, seed=seed, restarts=params.restarts, shakes=params.shakes, deadline=deadline)
     feasible = start if start is not None and not problem.problems(start.centre) else None
-    if feasible is None and start is not None and time.perf_counter() >= deadline:
-        # The limit may have cut the heuristic short: let it finish, past the limit.
-        start = heuristic(problem, seed=seed, restarts=params.restarts, shakes=params.shakes)
-        feasible = start if start is not None and not problem.problems(start.centre) else None
     exact = params.method == "exact" or (params.method == "auto" and problem.n <= params.max_exact_cells)
     if exact and time.perf_counter() < deadline:
         solution = solve_exact(problem, params.options, deadline=share if feasible else deadline, start=feasible)
