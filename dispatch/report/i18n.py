@@ -186,9 +186,9 @@ METRICS: dict[str, tuple[str, str, str, str]] = {
         "Share of calls that found no unit free that may answer, and waited.",
     ),
     "lost": (
-        "未处置的警情",
+        "因无警力流失的警情",
         "calls lost",
-        "无警力可派而未处置的警情比例（仅无排队模式）。",
+        "报警时无空闲警力、不排队而流失的警情比例（仅不排队模式）。",
         "Share of calls no unit took (loss systems only).",
     ),
     "unanswered": (
