@@ -44,9 +44,9 @@ class Tracker:
     done: int = 0
     start: float = field(default_factory=time.perf_counter)
 
-    def advance(self, count: int = 1, detail: str = "", best: float | None = None) -> None:
-        """Record ``count`` more pieces done (``detail`` and ``best``: see :class:`Progress`)."""
+    def advance(self, count: int = 1, detail: str = "", best: float | None = None, bound: float | None = None) -> None:
+        """Record ``count`` more pieces done (``detail``, ``best`` and ``bound``: see :class:`Progress`)."""
         self.done += count
         if self.on_progress is not None:
             elapsed = time.perf_counter() - self.start
-            self.on_progress(Progress(self.task, self.done, self.total, elapsed, detail, best))
+            self.on_progress(Progress(self.task, self.done, self.total, elapsed, detail, best, bound))

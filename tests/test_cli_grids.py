@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,8 @@ def test_dispatch_grids_speaks_chinese_with_lang_zh(tmp_path: Path, capsys: pyte
     captured = capsys.readouterr()
     printed = captured.out
     assert "划分警格: 2/2 (100 %)" in captured.err
+    progress = [line for line in captured.err.splitlines() if line.startswith("划分警格")]
+    assert progress and not any(re.search("[A-Za-z]", line) for line in progress), progress
     assert "12 个网格划为 4 个警格，分 2 片求解，其中 2 片证明最优" in printed
     for words in ("中心网格", "分片求解", "工作量区间", "最优", "现有与规划警格对比", "调整归属的网格"):
         assert words in printed

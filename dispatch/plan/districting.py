@@ -20,7 +20,8 @@ Two formulations, chosen by the problem:
   Each solve is a relaxation, so its bound is valid throughout.
 
 Both start from the heuristic's grids when given (a warm start and a cutoff) and
-stop at the time limit with the best grids found and a proven bound.
+stop at the time limit with the best grids found and a proven bound, or with
+none when the limit comes before any grids.
 """
 
 from __future__ import annotations
@@ -87,8 +88,9 @@ def solve_exact(
     deadline: float,
     start: Solution | None = None,
     max_districts: int = 300_000,
-) -> Solution:
-    """Solve ``problem`` exactly, or as far as ``deadline`` allows.
+) -> Solution | None:
+    """Solve ``problem`` exactly, or as far as ``deadline`` allows: ``None`` when
+    it passes before any grids are found.
 
     ``start`` (a feasible solution) warm-starts the search; ``max_districts``
     caps the candidate grids listed before the assignment model is used instead.
@@ -110,10 +112,10 @@ def solve_exact(
     return _floored(problem, _solve_assignment(problem, options, deadline, start))
 
 
-def _floored(problem: Districting, solution: Solution) -> Solution:
+def _floored(problem: Districting, solution: Solution | None) -> Solution | None:
     """``solution`` with its bound no lower than the trivial one (a solver
     stopped before it proved anything reports none)."""
-    if solution.status == "infeasible" or solution.bound >= solution.objective:
+    if solution is None or solution.status == "infeasible" or solution.bound >= solution.objective:
         return solution
     bound = min(max(solution.bound, problem.trivial_bound()), solution.objective)
     return replace(solution, bound=bound)
@@ -230,7 +232,7 @@ def _sifted_lp(
 
 def _solve_districts(
     problem: Districting, districts: _Districts, options: SolveParams, deadline: float, start: Solution | None
-) -> Solution:
+) -> Solution | None:
     began = time.perf_counter()
     matrix = districts.matrix(problem.n)
     relaxation = _sifted_lp(problem, districts, matrix)
@@ -271,9 +273,7 @@ def _solve_districts(
             break
         size *= 4
     if best is None:
-        if exhausted and finished:
-            return _infeasible("districts", build_time)
-        raise SolverError("no grids found within the time limit; raise time_limit")
+        return _infeasible("districts", build_time) if exhausted and finished else None
     status = proven("optimal" if finished else "feasible", best_cost, bound)
     solve_time = time.perf_counter() - began - build_time
     return Solution(best, best_cost, bound, status, f"districts/{solver}", build_time, solve_time)
@@ -319,7 +319,9 @@ def _until(deadline: float) -> Budget:
 # ------------------------------------------------------------------ assignment
 
 
-def _solve_assignment(problem: Districting, options: SolveParams, deadline: float, start: Solution | None) -> Solution:
+def _solve_assignment(
+    problem: Districting, options: SolveParams, deadline: float, start: Solution | None
+) -> Solution | None:
     began = time.perf_counter()
     n = problem.n
     pair_i, pair_j = np.nonzero(np.isfinite(problem.cost))
@@ -382,7 +384,7 @@ def _solve_assignment(problem: Districting, options: SolveParams, deadline: floa
         if time.perf_counter() >= deadline:
             break
     if best is None:
-        raise SolverError("no contiguous grids found within the time limit; raise time_limit")
+        return None
     bound = min(bound, best_cost)
     status = proven("optimal" if solved else "feasible", best_cost, bound)
     return Solution(

@@ -20,6 +20,9 @@ from .result import SolverResult, Status
 
 __all__ = ["Grid", "GridComparison", "GridPart", "GridPlan", "Spread"]
 
+OVERRUN_NOTED = 0.1
+"""Seconds past the time limit from which the summary mentions the overrun."""
+
 
 @dataclass(frozen=True)
 class Grid:
@@ -37,7 +40,9 @@ class Grid:
 
 @dataclass(frozen=True)
 class GridPart:
-    """One independent problem (a nest, or the whole area) and how it was solved."""
+    """One independent problem (a nest, or the whole area) and how it was solved;
+    ``fallback``: the grids are the heuristic's, the exact model having found
+    none within the time limit."""
 
     nest: str | None
     cells: int
@@ -49,6 +54,7 @@ class GridPart:
     bound: float
     solver: str
     solve_time: float
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,10 @@ class GridPlan(SolverResult):
     its grid's centre, plus any penalties; ``bound`` is proven; ``status`` is
     ``optimal`` only when every part is proven optimal. ``solver`` names the
     methods: ``districts`` or ``assignment`` (exact, with the MIP solver), or
-    ``heuristic``.
+    ``heuristic``. A time limit never fails: a part whose exact model found no
+    grids in time takes the heuristic's (:attr:`fallbacks` names them), the
+    heuristic finishing its work past the limit if it must; ``overrun`` is the
+    time spent past the limit (seconds).
     """
 
     grids: tuple[Grid, ...]
@@ -130,7 +139,14 @@ class GridPlan(SolverResult):
     links: tuple[Link, ...] = ()
     comparison: GridComparison | None = None
     unit: str = "m"
+    overrun: float = 0.0
     cells: Cells = field(repr=False)
+
+    @property
+    def fallbacks(self) -> tuple[str, ...]:
+        """The parts (nest values, ``""`` for all cells) whose grids are the
+        heuristic's because the exact model found none within the time limit."""
+        return tuple(p.nest or "" for p in self.parts if p.fallback)
 
     @property
     def centres(self) -> dict[str, str]:
@@ -189,6 +205,13 @@ class GridPlan(SolverResult):
         ]
         if self.links:
             lines.append(f"{len(self.links)} island(s) linked to their nearest cell")
+        if self.fallbacks:
+            lines.append(
+                f"{len(self.fallbacks)} part(s) from the heuristic, the exact model having found no grids within "
+                f"the time limit (* in the parts table): {', '.join(p or '(all)' for p in self.fallbacks)}"
+            )
+        if self.overrun >= OVERRUN_NOTED:
+            lines.append(f"the time limit was overrun by {self.overrun:,.1f} s")
         return "\n".join([*lines, self.verdict()])
 
     def table(self) -> Table:
@@ -205,7 +228,8 @@ class GridPlan(SolverResult):
         )
 
     def parts_table(self) -> Table:
-        """One row a part: cells, grids, band, verdict and time."""
+        """One row a part: cells, grids, band, verdict and time; ``*`` marks the
+        solver of a part whose grids are the heuristic's for want of time."""
         rows = tuple(
             (
                 p.nest or "(all)",
@@ -215,7 +239,7 @@ class GridPlan(SolverResult):
                 p.status,
                 p.objective,
                 100 * (p.objective - p.bound) / max(abs(p.objective), 1e-12),
-                p.solver,
+                p.solver + ("*" if p.fallback else ""),
                 p.solve_time,
             )
             for p in self.parts
@@ -235,4 +259,5 @@ class GridPlan(SolverResult):
             "parts": [p.__dict__ for p in self.parts],
             "links": [k.__dict__ for k in self.links],
             "unit": self.unit,
+            "overrun": self.overrun,
         }

@@ -48,6 +48,11 @@ FAR_FROM_ROADS = 50_000.0
 taken to be in another CRS than the roads."""
 
 
+EXTRA_SPELL = 1.0
+"""Seconds the exact model gets past the time limit, doubled until it finds
+grids, for a part where neither it nor the heuristic found any in time."""
+
+
 class GridParams(Frozen):
     """Everything :func:`police_grids` weighs.
 
@@ -243,11 +248,14 @@ def police_grids(
         if solution.status == "infeasible":
             failures.append(_diagnose(settings, names[g], problems[g], functools.partial(make, g), deadline))
         solutions[g] = solution
-        tracker.advance(detail=f"{names[g] or 'all cells'}: {solution.status}")
+        how = " (the heuristic's grids: no exact ones in time)" if solution.fallback else ""
+        objective, bound = (sum(getattr(s, field) for s in solutions.values()) for field in ("objective", "bound"))
+        tracker.advance(detail=f"{names[g] or 'all cells'}: {solution.status}{how}", best=objective, bound=bound)
     if failures:
         raise InfeasibleError("the grids cannot all be drawn; relax a rule or ask for fewer grids", failures)
     ordered = [solutions[g] for g in range(len(names))]
-    return _plan(settings, layer, load, names, parts, problems, ordered, graph, links, distances, build_time)
+    plan = _plan(settings, layer, load, names, parts, problems, ordered, graph, links, distances, build_time)
+    return replace(plan, overrun=max(0.0, time.perf_counter() - deadline))
 
 
 def _where(params: GridParams, name: str) -> str:
@@ -409,7 +417,10 @@ def _solve(problem: Districting, params: GridParams, deadlines: tuple[float, flo
     """One part: trivially, by the heuristic, or exactly from the heuristic's grids.
 
     The part's share of the time ends at ``deadlines[0]``; without grids from the
-    heuristic, the exact model may use all the time left (``deadlines[1]``).
+    heuristic, the exact model may use all the time left (``deadlines[1]``). When
+    it finds no grids in that time (or has none left), the heuristic's grids stand
+    in (marked ``fallback``); the heuristic goes on past the limit until its grids
+    meet the band, and failing that, the exact model goes on past the limit.
     """
     share, deadline = deadlines
     if problem.p in (1, problem.n):
@@ -422,18 +433,23 @@ def _solve(problem: Districting, params: GridParams, deadlines: tuple[float, flo
     start = heuristic(problem, seed=seed, restarts=params.restarts, shakes=params.shakes, deadline=deadline)
     feasible = start if start is not None and not problem.problems(start.centre) else None
     exact = params.method == "exact" or (params.method == "auto" and problem.n <= params.max_exact_cells)
-    if exact:
-        try:
-            solution = solve_exact(problem, params.options, deadline=share if feasible else deadline, start=feasible)
-        except SolverError as error:
-            raise SolverError(f"{name}: {error}") from None
-        heuristic_time = start.solve_time if start is not None else 0.0
-        return replace(solution, solve_time=solution.solve_time + heuristic_time)
-    if feasible is None:
+    if exact and time.perf_counter() < deadline:
+        solution = solve_exact(problem, params.options, deadline=share if feasible else deadline, start=feasible)
+        if solution is not None:
+            heuristic_time = start.solve_time if start is not None else 0.0
+            return replace(solution, solve_time=solution.solve_time + heuristic_time)
+    if feasible is not None:
+        return replace(feasible, fallback=exact)
+    if not exact:
         raise SolverError(
             f"{name}: the heuristic found no grids meeting every rule; try method='exact' or widen the balance band"
         )
-    return feasible
+    # Nor the heuristic: the exact model goes on past the limit, in doubling spells, until it finds grids or
+    # proves there are none (it ends: given time, it proves its answer).
+    spell = EXTRA_SPELL
+    while (solution := solve_exact(problem, params.options, deadline=time.perf_counter() + spell)) is None:
+        spell *= 2
+    return solution
 
 
 def _diagnose(
@@ -446,7 +462,8 @@ def _diagnose(
         loose = Districting(
             problem.cost, problem.distance, problem.load, problem.p, problem.low, problem.high, problem.penalty
         )
-        if solve_exact(loose, params.options, deadline=deadline).status != "infeasible":
+        relaxed = solve_exact(loose, params.options, deadline=deadline)
+        if relaxed is not None and relaxed.status != "infeasible":
             rule = "contiguity"
     largest = 0
     for count in range(problem.p - 1, 0, -1):
@@ -507,6 +524,7 @@ def _plan(
                 bound=solution.bound,
                 solver=solution.solver,
                 solve_time=solution.solve_time,
+                fallback=solution.fallback,
             )
         )
     labels = {c: g.id for g in grids for c in g.cells}

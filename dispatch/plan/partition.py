@@ -114,7 +114,9 @@ class Districting:
 
 @dataclass(frozen=True)
 class Solution:
-    """Each cell's centre, with the verdict of the method that found it."""
+    """Each cell's centre, with the verdict of the method that found it;
+    ``fallback``: the heuristic's grids, the exact model having found none in
+    time."""
 
     centre: NDArray[np.int64]
     objective: float
@@ -123,3 +125,4 @@ class Solution:
     solver: str
     build_time: float = 0.0
     solve_time: float = 0.0
+    fallback: bool = False

@@ -436,7 +436,8 @@ def heuristic(
     perturbations of the best; ``None`` if no construction placed every cell.
 
     ``deadline`` (a :func:`time.perf_counter` reading) only guards against
-    runaway work; the result depends on it only if it is reached.
+    runaway work: past it, the search stops as soon as its best grids meet the
+    balance band, so the result depends on it only if it is reached.
     """
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -452,13 +453,13 @@ def heuristic(
         regions.improve(rng)
         if best is None or regions.score() < best.score():
             best = regions
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline and best.score()[0] <= EPSILON:
             break
     if best is None:
         return None
     shake = max(2, problem.n // (4 * problem.p))
     for _ in range(shakes):
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline and best.score()[0] <= EPSILON:
             break
         trial = _Regions(problem, best.label, splits)
         trial.centre = list(best.centre)

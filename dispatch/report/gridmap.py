@@ -1,23 +1,27 @@
 """The police grid map: grids in colours no two touching grids share, nests
-outlined, centre cells marked and grids labelled.
+outlined and named, centre cells marked, grids numbered where the number fits,
+axes in km with a scale bar and a north arrow.
 
 Needs matplotlib (the ``plot`` extra); the core never imports this module.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
+from ..network.snap import is_geographic
 from ..plan.gridplan import GridPlan
 from .export import _staged
 from .i18n import Language, term
-from .plot import _pyplot, _styled, figure_png
+from .plot import _frame, _pyplot, _settled, _styled, figure_png
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = ["grid_colours", "grid_map", "write_grid_map"]
@@ -54,18 +58,73 @@ def grid_colours(plan: GridPlan) -> dict[str, int]:
     return {ids[k]: colour[k] for k in range(len(ids))}
 
 
-def _outline(ax: Any, shape: Any, **style: Any) -> None:
-    for polygon in shapely.get_parts(shape):
-        ax.plot(*polygon.exterior.xy, **style)
+def _outline(ax: Any, shape: Any, *, label: str | None = None, **style: Any) -> None:
+    for k, polygon in enumerate(shapely.get_parts(shape)):
+        ax.plot(*polygon.exterior.xy, label=label if k == 0 else None, **style)
+
+
+def _label_areas(
+    ax: Axes, shapes: list[Any], texts: list[str], *, fontsize: float, avoid: list[Any] | None = None
+) -> list[Any]:
+    """Write each text at the heart of its shape (the centre of the largest
+    circle inside it), only where the text fits inside the shape and clear of
+    the boxes in ``avoid``; the boxes of the texts written."""
+    import matplotlib.patheffects as effects
+
+    renderer = _settled(ax)
+    to_data = ax.transData.inverted()
+    placed: list[Any] = []
+    for shape, text in zip(shapes, texts):
+        if not text:
+            continue
+        heart = shapely.get_coordinates(shapely.maximum_inscribed_circle(shape, math.sqrt(shape.area) / 50))[0]
+        label = ax.text(
+            float(heart[0]),
+            float(heart[1]),
+            text,
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            path_effects=[effects.withStroke(linewidth=2.5, foreground="white")],
+            zorder=5,
+        )
+        box = label.get_window_extent(renderer)
+        corners = to_data.transform([[box.x0, box.y0], [box.x1, box.y1]])
+        fits = shape.contains(shapely.box(*corners[0], *corners[1]))
+        if not fits or any(box.overlaps(other) for other in [*(avoid or []), *placed]):
+            label.remove()
+        else:
+            placed.append(box)
+    return placed
+
+
+def _grid_texts(plan: GridPlan, label: str) -> list[str]:
+    """What each grid is labelled with: its number within its nest (its id
+    without nests), its centre cell's name, or nothing."""
+    names = plan.cells.columns.get("name")
+    if label == "name" and names is not None:
+        return [str(names[plan.cells.index[g.centre]] or "") for g in plan.grids]
+    if label != "grid":
+        return ["" for _ in plan.grids]
+    counted: dict[str | None, int] = {}
+    texts = []
+    for grid in plan.grids:
+        counted[grid.nest] = counted.get(grid.nest, 0) + 1
+        texts.append(str(counted[grid.nest]) if grid.nest is not None else grid.id)
+    return texts
 
 
 @_styled
 def grid_map(plan: GridPlan, *, title: str | None = None, label: str = "grid", language: Language = "en") -> Figure:
-    """Cells filled by grid, grid borders, nests outlined, centre cells marked.
+    """Cells filled by grid, grid borders, nests outlined and named, centre
+    cells marked; axes in km (degrees for longitude/latitude cells) with a scale
+    bar and a north arrow.
 
-    ``label`` writes each grid's id (``"grid"``), its centre cell's name
-    (``"name"``, when the cells have names) or nothing (``""``); the legend and
-    default title are in ``language``.
+    ``label`` writes each grid's number within its nest (its id without nests:
+    ``"grid"``), its centre cell's name (``"name"``, when the cells have names)
+    or nothing (``""``); a label is written only where it fits inside its grid,
+    clear of the others, so a crowded map stays legible. The legend and default
+    title are in ``language``.
 
     Examples
     --------
@@ -73,8 +132,8 @@ def grid_map(plan: GridPlan, *, title: str | None = None, label: str = "grid", l
     >>> from dispatch.plan import police_grids
     >>> row = [{"id": f"c{k}", "geometry": box(1e3 * k, 0, 1e3 * (k + 1), 1e3), "calls": 1} for k in range(4)]
     >>> figure = grid_map(police_grids(row, n_grids=2, balance=None))
-    >>> figure.axes[0].get_title()
-    '2 police grids over 4 cells'
+    >>> figure.axes[0].get_title(), sorted(t.get_text() for t in figure.axes[0].texts if t.get_text()[:1] == "G")
+    ('2 police grids over 4 cells', ['G1', 'G2'])
     """
     plt = _pyplot()
     fig: Figure
@@ -90,20 +149,12 @@ def grid_map(plan: GridPlan, *, title: str | None = None, label: str = "grid", l
     for grid in plan.grids:
         _outline(ax, polygons[grid.id], color="#555555", lw=0.8, zorder=2)
     nests = sorted({g.nest for g in plan.grids if g.nest is not None})
-    for nest in nests:
-        area = shapely.union_all([polygons[g.id] for g in plan.grids if g.nest == nest])
-        _outline(ax, area, color="black", lw=1.8, zorder=3)
+    areas = [shapely.union_all([polygons[g.id] for g in plan.grids if g.nest == nest]) for nest in nests]
+    for k, area in enumerate(areas):
+        _outline(ax, area, color="black", lw=1.8, zorder=3, label=term("jurisdiction", language) if k == 0 else None)
     centres = np.array([cells.anchors[cells.index[g.centre]] for g in plan.grids])
-    ax.scatter(centres[:, 0], centres[:, 1], s=12, c="#b03a2e", zorder=4, label=term("centre cell", language))
-    names = cells.columns.get("name")
-    for grid, xy in zip(plan.grids, centres):
-        text = grid.id if label == "grid" else ""
-        if label == "name" and names is not None:
-            text = str(names[cells.index[grid.centre]] or "")
-        if text:
-            ax.annotate(text, xy, xytext=(3, 3), textcoords="offset points", fontsize=6, zorder=5)
-    ax.set_aspect("equal")
-    ax.autoscale()
+    ax.scatter(centres[:, 0], centres[:, 1], s=8, c="#b03a2e", zorder=4, label=term("centre cell", language))
+    _frame(ax, language, lonlat=is_geographic(cells.crs))
     default = (
         f"{len(cells):,} 个网格划为 {len(plan.grids)} 个警格"
         if language == "zh"
@@ -111,6 +162,8 @@ def grid_map(plan: GridPlan, *, title: str | None = None, label: str = "grid", l
     )
     ax.set_title(title or default)
     ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
+    named = _label_areas(ax, areas, list(nests), fontsize=10.5) if label else []
+    _label_areas(ax, [polygons[g.id] for g in plan.grids], _grid_texts(plan, label), fontsize=6.5, avoid=named)
     return fig
 
 

@@ -3,11 +3,11 @@ grids, the parts solved, and the planned grids against the current ones."""
 
 from __future__ import annotations
 
-from ..plan.gridplan import GridComparison, GridPlan
+from ..plan.gridplan import OVERRUN_NOTED, GridComparison, GridPlan
 from ..texttable import Table
 from .i18n import Language, term
 
-__all__ = ["grid_comparison_table", "grid_parts_table", "grid_summary", "grid_table"]
+__all__ = ["grid_comparison_table", "grid_parts_table", "grid_summary", "grid_table", "solver_label"]
 
 
 def _in(table: Table, language: Language, *, labels: bool = False) -> Table:
@@ -33,13 +33,35 @@ def grid_table(plan: GridPlan, language: Language = "en") -> Table:
     return _in(plan.table(), language)
 
 
+def solver_label(solver: str, language: Language) -> str:
+    """How grids were found (``"districts/cp-sat+heuristic*"``, say) in
+    ``language``; the MIP solvers keep their names, marks stay.
+
+    Examples
+    --------
+    >>> solver_label("districts/cp-sat+heuristic*", "zh")
+    '集合划分/cp-sat+启发式*'
+    """
+    words = []
+    for part in solver.split("+"):
+        method, *engine = part.rstrip("*").split("/")
+        words.append("/".join([term(method, language), *engine]) + part[len(part.rstrip("*")) :])
+    return "+".join(words)
+
+
 def grid_parts_table(plan: GridPlan, language: Language = "en") -> Table:
     """One row a part solved (:meth:`GridPlan.parts_table`) in ``language``,
-    statuses included."""
+    statuses and methods included."""
     table = _in(plan.parts_table(), language, labels=True)
-    status = plan.parts_table().columns.index("status")
-    rows = tuple((*row[:status], term(str(row[status]), language), *row[status + 1 :]) for row in table.rows)
-    return Table(table.title, table.columns, rows, table.formats)
+    columns = plan.parts_table().columns
+    status, solver = columns.index("status"), columns.index("solver")
+    rows = []
+    for row in table.rows:
+        cells = list(row)
+        cells[status] = term(str(row[status]), language)
+        cells[solver] = solver_label(str(row[solver]), language)
+        rows.append(tuple(cells))
+    return Table(table.title, table.columns, tuple(rows), table.formats)
 
 
 def grid_comparison_table(comparison: GridComparison, language: Language = "en") -> Table:
@@ -78,8 +100,14 @@ def grid_summary(plan: GridPlan, language: Language = "en") -> str:
     ]
     if plan.links:
         lines.append(f"{len(plan.links)} 处飞地或孤岛已连到最近的网格")
+    if plan.fallbacks:
+        names = "、".join(p or term("(all)", language) for p in plan.fallbacks)
+        lines.append(f"{len(plan.fallbacks)} 片在时限内未得精确解，采用启发式结果（表中标 *）：{names}")
+    if plan.overrun >= OVERRUN_NOTED:
+        lines.append(f"超出时限 {plan.overrun:,.1f} 秒")
     gap = f"，间隙 {plan.gap:.2%}" if plan.status != "optimal" else ""
     lines.append(
-        f"{term(plan.status, language)}（{plan.solver}）：目标值 {plan.objective:,.0f}，下界 {plan.bound:,.0f}{gap}"
+        f"{term(plan.status, language)}（{solver_label(plan.solver, language)}）："
+        f"目标值 {plan.objective:,.0f}，下界 {plan.bound:,.0f}{gap}"
     )
     return "\n".join(lines)

@@ -134,6 +134,11 @@ TERMS: dict[str, tuple[str, str]] = {
     "grids not contiguous": ("不连片警格", "grids not contiguous"),
     "cells changing grid": ("调整归属的网格", "cells changing grid"),
     "centre cell": ("中心网格", "centre cell"),
+    # how the grids of a part were found (the MIP solver's name follows a slash)
+    "districts": ("集合划分", "districts"),
+    "assignment": ("指派模型", "assignment"),
+    "heuristic": ("启发式", "heuristic"),
+    "direct": ("直接求得", "direct"),
 }
 """Each term: (Chinese, English)."""
 
@@ -181,9 +186,9 @@ METRICS: dict[str, tuple[str, str, str, str]] = {
         "Share of calls that found no unit free that may answer, and waited.",
     ),
     "lost": (
-        "未处置的警情",
+        "因无警力流失的警情",
         "calls lost",
-        "无警力可派而未处置的警情比例（仅无排队模式）。",
+        "报警时无空闲警力、不排队而流失的警情比例（仅不排队模式）。",
         "Share of calls no unit took (loss systems only).",
     ),
     "unanswered": (

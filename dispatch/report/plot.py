@@ -211,13 +211,13 @@ def _outlines(ax: Axes, district: District, language: Language) -> None:
             ax.plot(*polygon.exterior.xy, color="black", lw=2, zorder=2, label=label)
 
 
-def _frame(ax: Axes, district: District, language: Language) -> None:
-    """Equal scales, axes in km (or degrees), a scale bar and a north arrow."""
+def _frame(ax: Axes, language: Language, *, lonlat: bool) -> None:
+    """Equal scales, axes in km (or degrees when ``lonlat``), a scale bar and a
+    north arrow."""
     from matplotlib.ticker import FuncFormatter
 
     ax.set_aspect("equal")
     ax.autoscale()
-    lonlat = district.roads.geographic
     if lonlat:
         ax.set_xlabel("经度 (°)" if language == "zh" else "longitude (°)")
         ax.set_ylabel("纬度 (°)" if language == "zh" else "latitude (°)")
@@ -257,6 +257,16 @@ def _frame(ax: Axes, district: District, language: Language) -> None:
     )
 
 
+def _settled(ax: Axes) -> Any:
+    """Draw the figure once to settle its layout, keep it, and return the
+    renderer that measures text where it will be drawn."""
+    figure = ax.get_figure(root=True)
+    assert figure is not None
+    figure.canvas.draw()
+    figure.set_layout_engine("none")
+    return figure.canvas.get_renderer()  # type: ignore[attr-defined]
+
+
 CANDIDATE_OFFSETS = ((7, 5, "left"), (7, -14, "left"), (-7, 5, "right"), (-7, -14, "right"), (0, 10, "center"))
 """Label positions tried around a point, in points: right-above first."""
 
@@ -268,11 +278,7 @@ def _label_points(
     overlaps no label placed before it and no other point (else the first)."""
     import matplotlib.patheffects as effects
 
-    figure = ax.get_figure(root=True)
-    assert figure is not None
-    figure.canvas.draw()  # settle the layout, then keep it
-    figure.set_layout_engine("none")
-    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    renderer = _settled(ax)
     screen = ax.transData.transform(np.asarray(points, dtype=np.float64).reshape(-1, 2))
     placed: list[Any] = []
     halo = [effects.withStroke(linewidth=3, foreground="white")]
@@ -368,7 +374,7 @@ def cluster_map(district: District, plan: ClusterPlan | None = None, *, language
             for station_id in partner.stations:
                 x, y = zip(partner.location, district.station(station_id).location)
                 ax.plot(x, y, color="#b03a2e", lw=1.2, ls="--", zorder=3)
-    _frame(ax, district, language)
+    _frame(ax, language, lonlat=district.roads.geographic)
     ax.set_title(
         f"{district.name}：派出所类型与中心所片区"
         if language == "zh"
@@ -439,7 +445,7 @@ def response_map(
             xy[:, 0], xy[:, 1], c=minutes, cmap=cmap, norm=norm, s=28, edgecolors="black", linewidths=0.3, zorder=4
         )
         _stations(ax, district, kinds, language)
-        _frame(ax, district, language)
+        _frame(ax, language, lonlat=district.roads.geographic)
         ax.set_title(term(name, language))
     assert scatter is not None
     bar = fig.colorbar(scatter, ax=list(axes), shrink=0.7, ticks=RESPONSE_BANDS)

@@ -20,6 +20,7 @@ from dispatch import InfeasibleError, InputError
 from dispatch.datasets.cells import synthetic_cells
 from dispatch.errors import GeometryWarning, IslandWarning, WorkloadWarning
 from dispatch.plan import GridParams, GridPlan, SolveParams, police_grids, read_cells
+from dispatch.progress import Progress
 
 SIDE = 1_000.0  # metres a square cell
 
@@ -270,6 +271,44 @@ def test_the_same_seed_gives_the_same_grids_under_any_hash_seed(tmp_path: Path) 
         for seed in ("1", "2")
     ]
     assert runs[0] == runs[1] and json.loads(runs[0])
+
+
+@pytest.mark.parametrize(
+    ("balance", "fallback"),
+    [
+        (0.05, True),  # the heuristic's grids stand in for the exact model's
+        (0.02, False),  # the heuristic finds none in this narrow band: the exact model goes on past the limit
+    ],
+)
+def test_a_tiny_time_limit_still_returns_valid_grids(balance: float, fallback: bool) -> None:
+    cells = synthetic_cells(40 if fallback else 30, seed=3)
+    count = 8 if fallback else 6
+    seen: list[Progress] = []
+    plan = police_grids(
+        cells, n_grids=count, balance=balance, options=SolveParams(time_limit=0.001), on_progress=seen.append
+    )
+    assert sorted(plan.labels) == sorted(c["id"] for c in cells)
+    assert len(plan.grids) == count
+    assert all(contiguous(members, "rook") for members in polygons_of(plan).values())
+    mean = sum(c["calls"] for c in cells) / count
+    assert all(abs(w - mean) <= balance * mean + 1e-9 for w in plan.workloads.values())
+    assert plan.status in ("optimal", "feasible") and plan.bound <= plan.objective + 1e-6
+    assert plan.fallbacks == (("",) if fallback else ())
+    assert ("part(s) from the heuristic" in plan.summary()) == fallback
+    assert plan.overrun > 0  # the heuristic alone takes longer than a millisecond
+    assert seen[-1].best == pytest.approx(plan.objective) and seen[-1].bound == pytest.approx(plan.bound)
+
+
+def test_a_tiny_time_limit_gives_each_nest_the_heuristic_grids_and_names_them() -> None:
+    cells = synthetic_cells(60, seed=4)
+    middle = float(np.median([cell["geometry"].centroid.x for cell in cells]))
+    for cell in cells:
+        cell["side"] = "east" if cell["geometry"].centroid.x > middle else "west"
+    plan = police_grids(cells, n_grids=8, nest="side", balance=0.1, options=SolveParams(time_limit=0.001))
+    assert sorted(plan.labels) == sorted(c["id"] for c in cells)
+    assert all(contiguous(members, "rook") for members in polygons_of(plan).values())
+    assert set(plan.fallbacks) <= {"east", "west"} and plan.fallbacks
+    assert {p.nest for p in plan.parts if p.fallback} == set(plan.fallbacks)
 
 
 def test_the_plan_is_plain_data_with_tables() -> None:

@@ -4,6 +4,7 @@ cells read back from every source."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ import shapely
 from shapely.geometry import box
 
 from dispatch import InputError
-from dispatch.plan import GridParams, GridPlan, police_grids, read_cells
+from dispatch.plan import GridParams, GridPlan, SolveParams, police_grids, read_cells
 from dispatch.report.gridfiles import write_grids
 from dispatch.report.gridmap import grid_colours, grid_map, write_grid_map
 from dispatch.report.gridtables import grid_comparison_table, grid_parts_table, grid_summary, grid_table
@@ -81,6 +82,38 @@ def test_the_map_colours_touching_grids_apart_and_draws(plan: GridPlan, tmp_path
     assert grid_map(plan, label="name", language="zh").axes[0].get_title() == "6 个网格划为 3 个警格"
 
 
+def label_boxes(figure) -> list:
+    """Each text label drawn on the map's axes with its box in data coordinates."""
+    ax = figure.axes[0]
+    renderer = figure.canvas.get_renderer()
+    to_data = ax.transData.inverted()
+    found = []
+    for text in ax.texts:
+        box = text.get_window_extent(renderer)
+        corners = to_data.transform([[box.x0, box.y0], [box.x1, box.y1]])
+        found.append((text.get_text(), box, shapely.box(*corners[0], *corners[1])))
+    return found
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_map_has_km_axes_a_scale_bar_and_names_every_grid_with_room(plan: GridPlan, language: str) -> None:
+    figure = grid_map(plan, language=language)
+    assert figure.axes[0].get_xlabel() == ("东西 (公里)" if language == "zh" else "west-east (km)")
+    texts = [t for t, _, _ in label_boxes(figure)]
+    assert {"卓水", "水市", "1", "2"} <= set(texts)  # room for every nest and grid
+    assert any(t.endswith("公里" if language == "zh" else "km") for t in texts)  # the scale bar
+
+
+def test_a_crowded_map_labels_only_the_grids_whose_label_fits_inside_them() -> None:
+    row = [{"id": f"c{k:02d}", "geometry": box(k * SIDE, 0, (k + 1) * SIDE, 2 * SIDE), "calls": 1} for k in range(40)]
+    row.append({"id": "c40", "geometry": box(40 * SIDE, 0, 60 * SIDE, 2 * SIDE), "calls": 1})  # one wide cell
+    crowded = police_grids(row, n_grids=41, balance=None)  # a grid a cell
+    polygons = crowded.polygons()
+    labels = [(t, area) for t, _, area in label_boxes(grid_map(crowded)) if t in polygons]
+    assert [t for t, _ in labels] == ["G41"]  # forty narrow grids have no room for theirs
+    assert polygons["G41"].contains(labels[0][1])
+
+
 def test_the_map_is_written_whole_as_png(plan: GridPlan, tmp_path: Path) -> None:
     path = write_grid_map(plan, tmp_path / "警格.png", title="卓水、水市警格", language="zh")
     assert path.read_bytes()[:4] == b"\x89PNG"
@@ -102,6 +135,24 @@ def test_the_grid_tables_speak_the_language_asked(plan: GridPlan, language: str)
         assert text == "\n".join(str(t) for t in (plan.table(), plan.parts_table(), kept.comparison.table())) + (
             plan.summary()
         )
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("zh", ["启发式*", "直接求得", "可行", "采用启发式结果（表中标 *）：卓水"]),
+        ("en", ["heuristic*", "direct", "feasible", "1 part(s) from the heuristic"]),
+    ],
+)
+def test_parts_from_the_heuristic_for_want_of_time_are_marked_in_the_language_asked(
+    language: str, words: list[str]
+) -> None:
+    hurried = police_grids(cells(), n_grids=4, nest="station", balance=0.5, options=SolveParams(time_limit=0.001))
+    assert hurried.fallbacks == ("卓水",)  # 水市 has a grid a cell: nothing to search
+    text = str(grid_parts_table(hurried, language)) + grid_summary(hurried, language)
+    assert all(w in text for w in words)
+    if language == "zh":
+        assert not re.search("heuristic|feasible|optimal", text)
 
 
 def test_cells_read_the_same_from_every_source(tmp_path: Path) -> None:
