@@ -180,7 +180,10 @@ class Dispatcher:
         of each priority get as many free units as they can with the least total
         ETA; those left without a unit are queued (or lost).
 
-        Decisions come back in the order of ``incidents``.
+        Decisions come back in the order of ``incidents``. In time, the free units
+        go first; then each incident left, most urgent first, may divert a unit
+        from a less urgent one, one sent in this batch included (the diverting
+        decision's ``cascade`` says so): read the decisions that divert none first.
         """
         if not incidents:
             return []

@@ -243,7 +243,10 @@ class Driver:
         assert self.dispatcher.now == pytest.approx(at), "the clock is not at the operation's time"
         self.tally[operation] += 1
         lost_now = []
-        for decision in (d for top in decisions for d in top.cascade):
+        # A batch sends free units first, then the calls left may divert units, one sent in
+        # the same batch included: the decisions that divert none come first in time.
+        in_time = sorted(decisions, key=lambda top: top.preempted is not None)
+        for decision in (d for top in in_time for d in top.cascade):
             name = decision.incident
             if decision.preempted is not None:
                 assert self.held.pop(decision.preempted) == decision.unit, "diverted from a call it did not hold"
