@@ -103,3 +103,29 @@ def test_an_urgent_call_never_diverts_it(case: tuple[District, ClusterPlan]) -> 
     dispatcher.dispatch(Incident(id="town", village="zhuoshui-town", time=10 * HOUR, priority=3))
     decision = dispatcher.dispatch(yantang("urgent", 10 * HOUR, priority=1))
     assert decision.unit == "zhuoshui-1" and decision.preempted == "town"
+
+
+def test_a_batch_may_divert_the_unit_it_just_sent(case: tuple[District, ClusterPlan]) -> None:
+    """An urgent call no free unit may take diverts Shuishi's unit from a priority-2
+    call, which then takes the village unit sent a moment before, in the same
+    batch, to a routine call: the routine call's own decision says it was sent,
+    the urgent one's cascade that it was then diverted and lost."""
+    district, plan = case
+    dispatcher = Dispatcher(district, plan, NearestFree(), preemption=True, queue="loss")
+    assert dispatcher.dispatch(Incident(id="first", village="zhuoshui-town", time=10 * HOUR, priority=1)).unit == (
+        "zhuoshui-1"
+    )
+    second = Incident(id="second", village="shuishi-town", time=10 * HOUR, priority=2)
+    assert dispatcher.dispatch(second).unit == "shuishi-1"
+    urgent, routine = yantang("urgent", 10 * HOUR, priority=1), yantang("routine", 10 * HOUR, priority=3)
+    decisions = dispatcher.dispatch_many([urgent, routine])
+    assert decisions[1].unit == "yantang-eu" and decisions[1].preempted is None
+    cascade = decisions[0].cascade
+    assert [(d.incident, d.unit, d.preempted) for d in cascade] == [
+        ("urgent", "shuishi-1", "second"),
+        ("second", "yantang-eu", "routine"),
+        ("routine", None, None),
+    ]
+    assert cascade[-1].reason is Reason.LOST
+    held = dispatcher.board.calls[dispatcher.unit_ids.index("yantang-eu")]
+    assert held is not None and held.id == "second"
