@@ -52,6 +52,10 @@ EXTRA_SPELL = 1.0
 """Seconds the exact model gets past the time limit, doubled until it finds
 grids, for a part where neither it nor the heuristic found any in time."""
 
+MOST_EXTRA = 120.0
+"""Most seconds those spells may add up to (or the time limit, if longer): then
+the part fails with an error rather than run on."""
+
 
 class GridParams(Frozen):
     """Everything :func:`police_grids` weighs.
@@ -420,7 +424,8 @@ def _solve(problem: Districting, params: GridParams, deadlines: tuple[float, flo
     heuristic, the exact model may use all the time left (``deadlines[1]``). When
     it finds no grids in that time (or has none left), the heuristic's grids stand
     in (marked ``fallback``); the heuristic goes on past the limit until its grids
-    meet the band, and failing that, the exact model goes on past the limit.
+    meet the band, and failing that, the exact model goes on past the limit, for
+    at most as long again as the limit (:data:`MOST_EXTRA` at least).
     """
     share, deadline = deadlines
     if problem.p in (1, problem.n):
@@ -444,11 +449,18 @@ def _solve(problem: Districting, params: GridParams, deadlines: tuple[float, flo
         raise SolverError(
             f"{name}: the heuristic found no grids meeting every rule; try method='exact' or widen the balance band"
         )
-    # Nor the heuristic: the exact model goes on past the limit, in doubling spells, until it finds grids or
-    # proves there are none (it ends: given time, it proves its answer).
-    spell = EXTRA_SPELL
+    # Nor the heuristic: the exact model goes on past the limit, in doubling spells, until it finds grids,
+    # proves there are none, or has had as long again as the limit (at least MOST_EXTRA seconds).
+    spell, most = EXTRA_SPELL, max(MOST_EXTRA, params.options.time_limit)
+    spent = 0.0
     while (solution := solve_exact(problem, params.options, deadline=time.perf_counter() + spell)) is None:
-        spell *= 2
+        spent += spell
+        if spent >= most:
+            raise SolverError(
+                f"{name}: no grids meeting every rule found, even {spent:,.0f} s past the time limit; widen the "
+                "balance band, ask for fewer grids there or raise time_limit"
+            )
+        spell = min(2 * spell, most - spent)
     return solution
 
 

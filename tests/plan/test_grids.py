@@ -16,7 +16,8 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from dispatch import InfeasibleError, InputError
+import dispatch.plan.grids as grids_module
+from dispatch import InfeasibleError, InputError, SolverError
 from dispatch.datasets.cells import synthetic_cells
 from dispatch.errors import GeometryWarning, IslandWarning, WorkloadWarning
 from dispatch.plan import GridParams, GridPlan, SolveParams, police_grids, read_cells
@@ -297,6 +298,15 @@ def test_a_tiny_time_limit_still_returns_valid_grids(balance: float, fallback: b
     assert ("part(s) from the heuristic" in plan.summary()) == fallback
     assert plan.overrun > 0  # the heuristic alone takes longer than a millisecond
     assert seen[-1].best == pytest.approx(plan.objective) and seen[-1].bound == pytest.approx(plan.bound)
+
+
+def test_grids_past_the_limit_are_sought_for_a_while_then_the_part_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The narrow band above, with the time past the limit cut to about a millisecond.
+    monkeypatch.setattr(grids_module, "EXTRA_SPELL", 1e-4)
+    monkeypatch.setattr(grids_module, "MOST_EXTRA", 1e-3)
+    named = r"the cells: no grids meeting every rule found, even \d+ s past the time limit; widen"
+    with pytest.raises(SolverError, match=named):
+        police_grids(synthetic_cells(30, seed=3), n_grids=6, balance=0.02, options=SolveParams(time_limit=0.001))
 
 
 def test_a_tiny_time_limit_gives_each_nest_the_heuristic_grids_and_names_them() -> None:
