@@ -278,12 +278,13 @@ class Dispatcher:
 def _require_reachable(incident: Incident, spot: Spot, tables: TravelTables) -> None:
     """Refuse an incident at ``spot`` that no post can reach by road, or one on a
     road that leads nowhere back (:class:`UnreachableError`)."""
-    node = tables.roads.label(int(spot.place.nearest_node[0]))
     if np.isinf(tables.times_from_posts(spot)).all():
+        node = tables.roads.label(int(spot.place.nearest_node[0]))
         raise UnreachableError(
             f"incident {incident.id!r} at road node {node!r} cannot be reached by road from any station or partner"
         )
     if spot.key < 0 and not joined(tables.main, spot.place)[0]:
+        node = tables.roads.label(int(spot.place.nearest_node[0]))
         raise UnreachableError(
             f"incident {incident.id!r} on the road at node {node!r} can be reached, "
             "but no road leads from it back to the rest of the network (a one-way dead end?)"
