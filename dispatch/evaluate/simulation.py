@@ -225,13 +225,14 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float) -> Reco
     reason, lost = np.full(n, "", dtype="<U32"), np.zeros(n, dtype=bool)
     busy, since = np.zeros(n_units), np.zeros(n_units)
     serving = np.full(n_units, -1)
-    version = np.zeros(n_units, dtype=np.int64)
+    version = [0] * n_units  # plain lists and floats: the loop reads them once per event
+    call_time = stream.time.tolist()
     events: list[tuple[float, int, int, int, int]] = []
     order = itertools.count()  # breaks ties between events at the same time
     preempted = 0
 
     def schedule(time: float, kind: int, u: int) -> None:
-        heapq.heappush(events, (time, next(order), kind, u, int(version[u])))
+        heapq.heappush(events, (time, next(order), kind, u, version[u]))
 
     first = len(district.units)
     for k, unit in enumerate(district.emergency_units):  # each day's start of duty
@@ -262,7 +263,7 @@ def _run(dispatcher: Dispatcher, stream: IncidentStream, horizon: float) -> Reco
 
     k = 0
     while k < n or events:
-        if events and (k >= n or events[0][0] <= stream.time[k]):
+        if events and (k >= n or events[0][0] <= call_time[k]):
             t, _, kind, u, ver = heapq.heappop(events)
             if kind == _DUTY:
                 record(dispatcher.advance(t))

@@ -208,7 +208,9 @@ class Dispatcher:
 
     def _refuse_known(self, incidents: Sequence[Incident]) -> None:
         """Refuse incidents given twice, or already being served or waiting."""
-        repeated = sorted(name for name, count in Counter(i.id for i in incidents).items() if count > 1)
+        repeated = (
+            [] if len(incidents) == 1 else sorted(k for k, n in Counter(i.id for i in incidents).items() if n > 1)
+        )
         if repeated:
             raise InputError(f"incident ids must be unique, but {repeated} come more than once")
         serving = self.board.serving
