@@ -151,16 +151,6 @@ class Core:
         # Explicitly stored zeros are edges for csgraph, so zero-time links survive.
         self.forward = csr_matrix((self.link_time[self.csr_link], heads.astype(np.int32), indptr), shape=(nc, nc))
         self.backward = self.forward.transpose().tocsr()
-        # The reversed core and one node more, for searches towards a place: the
-        # node's two edges, to the place's ways in, are set before each search.
-        self.inward = csr_matrix(
-            (
-                np.append(self.backward.data, [0.0, 0.0]),
-                np.append(self.backward.indices, [nc, nc]).astype(np.int32),
-                np.append(self.backward.indptr, self.backward.nnz + 2).astype(np.int32),
-            ),
-            shape=(nc + 1, nc + 1),
-        )
 
     def _node_places(self) -> None:
         """Every node of the full network as a place, column by column (see

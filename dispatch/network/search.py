@@ -13,6 +13,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from .contract import Core, Floats, Ints, Places
+from .kernels import stopped_search
 
 __all__ = [
     "POINT_AT_END",
@@ -34,11 +35,11 @@ POINT_AT_START, POINT_AT_END = -1, -2
 
 @dataclass(frozen=True)
 class Inbound:
-    """Every core node's fastest way to one place within ``limit`` seconds:
-    ``times`` (``inf`` beyond the limit, with an ``inf`` entry for "no node" at
-    the end) and the search's tree (``previous``: the next core node on each
-    way, ``n_core`` where it enters the place by one of its ways in ``enter``,
-    negative where not reached)."""
+    """Core nodes' fastest ways to one place: ``times`` (``inf`` where the
+    search did not reach, with an ``inf`` entry for "no node" at the end) and
+    the search's tree (``previous``: the next core node on each way, ``n_core``
+    where it enters the place by one of its ways in ``enter``, negative where
+    not reached). Every node less than ``limit`` seconds away was reached."""
 
     times: Floats
     previous: NDArray[np.int32]
@@ -57,6 +58,15 @@ class Inbound:
         back to it)."""
         enter, time = self.enter, self.enter_time
         return 1 if enter[1] == node and (enter[0] != node or time[1] < time[0]) else 0
+
+    def reached(self, leave: Ints, leave_time: Floats, along: Floats) -> tuple[Floats, Floats]:
+        """Seconds to the place from places left by ``leave`` / ``leave_time``
+        (one row each) or driven ``along`` one link: exact (``inf`` where a way
+        out the search did not reach might be faster), and at least."""
+        ahead = self.times[leave]
+        found = np.minimum((leave_time + ahead).min(axis=1), along)
+        least = np.minimum(found, np.where(np.isinf(ahead), leave_time + self.limit, np.inf).min(axis=1))
+        return np.where(found <= least, found, np.inf), least
 
 
 def _search(core: Core, sources: Ints, *, reverse: bool, limit: float) -> Floats:
@@ -85,22 +95,34 @@ def from_places(core: Core, places: Places, *, limit: float = math.inf) -> Float
     return _spread(core, places.leave, places.leave_time, reverse=False, limit=limit)
 
 
-def towards(core: Core, place: Places, *, limit: float = math.inf) -> Inbound:
-    """Every core node's fastest way to ``place`` (a batch of one), within ``limit``.
+def towards(
+    core: Core, place: Places, *, limit: float = math.inf, watch: tuple[Ints, Floats, float] | None = None
+) -> Inbound:
+    """Core nodes' fastest ways to ``place`` (a batch of one), within ``limit``.
 
-    One search on the reversed core from an extra node joined to the place's
-    ways in (see :attr:`Core.inward`), so a place on a road driven both ways
-    costs no more than a node. The extra node's edges are set in place: one
-    core serves one search at a time (processes, not threads, run searches side
-    by side).
+    One search on the reversed core from the place's ways in, so a place on a
+    road driven both ways costs no more than a node. With ``watch`` (core
+    nodes, the seconds before each, and the best total known) it stops as
+    soon as no watched node left can beat the best total (see
+    :func:`~dispatch.network.kernels.stopped_search`).
     """
-    graph, nc = core.inward, core.n_nodes
-    enter, enter_time = place.enter[0], place.enter_time[0]
-    graph.indices[-2:] = enter  # "no node" is the extra node itself: a loop that leads nowhere
-    graph.data[-2:] = np.where(enter < nc, enter_time, 0.0)
-    times, previous, _ = dijkstra(graph, indices=nc, limit=limit, min_only=True, return_predecessors=True)
-    times[nc] = np.inf
-    return Inbound(times, previous, enter.copy(), enter_time.copy(), limit)
+    nodes, offsets, best = watch if watch is not None else (_NONE, _NO_TIME, math.inf)
+    graph = core.backward
+    times, previous, reach = stopped_search(
+        graph.indptr,
+        graph.indices,
+        graph.data,
+        place.enter[0],
+        place.enter_time[0],
+        limit,
+        np.ascontiguousarray(nodes, dtype=np.int64),
+        np.ascontiguousarray(offsets, dtype=np.float64),
+        best,
+    )
+    return Inbound(times, previous, place.enter[0].copy(), place.enter_time[0].copy(), float(reach))
+
+
+_NONE, _NO_TIME = np.zeros(0, dtype=np.int64), np.zeros(0)
 
 
 def partition(core: Core, sources: Places) -> tuple[Floats, Ints]:

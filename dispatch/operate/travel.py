@@ -174,25 +174,33 @@ class TravelTables:
         for k in range(len(self.targets)) if targets is None else np.asarray(targets).tolist():
             self.inbound(self._spots[int(k)])
 
-    def inbound(self, spot: Spot, *, limit: float = math.inf) -> Inbound:
-        """The ways to ``spot`` from every core node within ``limit`` seconds.
+    def inbound(
+        self, spot: Spot, *, limit: float = math.inf, starts: Starts | None = None, best: float = math.inf
+    ) -> Inbound:
+        """The ways to ``spot`` from core nodes within ``limit`` seconds.
 
         Searches are cut just beyond the limit (so that rounding never drops a
         node at it), and a search serves limits up to that margin beyond its own
         but a thousandth (the same time summed in another order may differ in its
         last bits). A kept spot keeps its search, cut half as far again, and
-        searches again only when a later call needs it to reach farther; any
-        other spot reuses the latest search while it reaches far enough.
+        searches again only when a later call needs it to reach farther. Any
+        other spot reuses the latest search while it reaches far enough; given
+        the ``starts`` of units on the road and the ``best`` ETA known, it
+        reuses it while it tells which of them is nearest, and else searches
+        only as far as it takes to tell.
         """
-        margin = 1e-6 * (1.0 + limit)
+        margin = _margin(limit)
         cut, needed = limit + margin, limit + 1e-3 * margin
         if spot.key >= 0:
             found = self._inbound.get(spot.key)
             if found is None or found.limit < needed:
                 found = self._inbound[spot.key] = towards(self.core, spot.place, limit=1.5 * cut)
             return found
-        if self._last is None or self._last[0] is not spot or self._last[1].limit < needed:
-            self._last = (spot, towards(self.core, spot.place, limit=cut))
+        last = self._last[1] if self._last is not None and self._last[0] is spot else None
+        if last is not None and (last.limit >= needed or (starts is not None and starts.settled(spot, last, best))):
+            return last
+        watch = None if starts is None else starts.watch(spot, best)
+        self._last = (spot, towards(self.core, spot.place, limit=cut, watch=watch))
         return self._last[1]
 
     def searched(self, spot: Spot) -> Inbound | None:
@@ -231,37 +239,87 @@ class TravelTables:
         remember = key >= 0 and spot.key >= 0
         found = self._paths.get((key, spot.key)) if remember else None
         if found is None:
-            found = route(self.core, origin, spot.place, self.inbound(spot, limit=limit))
+            inbound = self.searched(spot)
+            if inbound is None or not np.isfinite(
+                inbound.reached(origin.leave, origin.leave_time, direct(origin, spot.place)[:, 0])[0][0]
+            ):
+                inbound = self.inbound(spot, limit=limit)
+            found = route(self.core, origin, spot.place, inbound)
             if remember:
                 self._paths[(key, spot.key)] = found
         return found
 
 
-def etas_from(core: Core, legs: list[Leg], now: float, spot: Spot, inbound: Inbound) -> NDArray[np.float64]:
-    """Seconds from ``now`` until each unit driving ``legs`` can reach ``spot``:
-    on to its next stop, then the fastest way."""
-    count = len(legs)
-    remaining = np.empty(count)
-    stop = np.empty(count, dtype=np.int64)
-    for i, leg in enumerate(legs):
-        k, remaining[i] = leg.next_stop(now)
-        stop[i] = leg.stops[k]
-    node = np.maximum(stop, 0)
-    leave, leave_time = core.node_leave[node], core.node_leave_time[node]
-    link, offset, position = core.node_link[node], core.node_offset[node], core.node_position[node]
-    for i in np.flatnonzero(stop < 0).tolist():
-        place = legs[i].start if stop[i] == POINT_AT_START else legs[i].finish
-        leave[i], leave_time[i], link[i], offset[i], position[i] = (
-            place.leave[0],
-            place.leave_time[0],
-            place.link[0],
-            place.offset[0],
-            place.position[0],
-        )
-    via = np.minimum(leave_time[:, 0] + inbound.times[leave[:, 0]], leave_time[:, 1] + inbound.times[leave[:, 1]])
-    target = spot.place
-    same = (link[:, :, None] == target.link[0][None, None, :]) & (link[:, :, None] >= 0)
-    ahead = same & (position[:, :, None] <= target.position[0][None, None, :])
-    with np.errstate(invalid="ignore"):
-        direct = np.where(ahead, target.offset[0][None, None, :] - offset[:, :, None], np.inf).min(axis=(1, 2))
-    return np.asarray(remaining + np.minimum(via, direct))
+@dataclass(frozen=True)
+class Starts:
+    """Where units on the road drive on from, as of ``now``: the seconds until
+    they get there (``remaining``) and that place (one row each; see
+    :class:`~dispatch.network.contract.Places`)."""
+
+    remaining: NDArray[np.float64]
+    leave: NDArray[np.int64]
+    leave_time: NDArray[np.float64]
+    link: NDArray[np.int64]
+    offset: NDArray[np.float64]
+    position: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, core: Core, legs: list[Leg], now: float) -> Starts:
+        """The next stop of each unit driving ``legs``."""
+        count = len(legs)
+        remaining = np.empty(count)
+        stop = np.empty(count, dtype=np.int64)
+        for i, leg in enumerate(legs):
+            k, remaining[i] = leg.next_stop(now)
+            stop[i] = leg.stops[k]
+        node = np.maximum(stop, 0)
+        leave, leave_time = core.node_leave[node], core.node_leave_time[node]
+        link, offset, position = core.node_link[node], core.node_offset[node], core.node_position[node]
+        for i in np.flatnonzero(stop < 0).tolist():
+            place = legs[i].start if stop[i] == POINT_AT_START else legs[i].finish
+            leave[i], leave_time[i], link[i], offset[i], position[i] = (
+                place.leave[0],
+                place.leave_time[0],
+                place.link[0],
+                place.offset[0],
+                place.position[0],
+            )
+        return cls(remaining, leave, leave_time, link, offset, position)
+
+    def along(self, spot: Spot) -> NDArray[np.float64]:
+        """Seconds from each start to ``spot`` along one link, without passing a
+        core node (``inf`` where there is no such drive)."""
+        target = spot.place
+        same = (self.link[:, :, None] == target.link[0][None, None, :]) & (self.link[:, :, None] >= 0)
+        ahead = same & (self.position[:, :, None] <= target.position[0][None, None, :])
+        with np.errstate(invalid="ignore"):
+            gap = np.where(ahead, target.offset[0][None, None, :] - self.offset[:, :, None], np.inf)
+        return np.asarray(gap.min(axis=(1, 2)))
+
+    def etas(self, spot: Spot, inbound: Inbound) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Seconds until each unit can reach ``spot``, on to its start and then
+        the fastest way: exact (``inf`` where ``inbound`` does not tell), and at
+        least."""
+        exact, least = inbound.reached(self.leave, self.leave_time, self.along(spot))
+        return self.remaining + exact, self.remaining + least
+
+    def watch(self, spot: Spot, best: float) -> tuple[NDArray[np.int64], NDArray[np.float64], float]:
+        """What a search towards ``spot`` watches (see
+        :func:`~dispatch.network.search.towards`): each start's ways out, the
+        seconds before each, and the best ETA known (``best``, or a drive
+        along one link), with the margin of :meth:`TravelTables.inbound`: a
+        unit as near by a sum taken in another order is still reached."""
+        best = min(best, float((self.remaining + self.along(spot)).min(initial=math.inf)))
+        return self.leave.ravel(), (self.remaining[:, None] + self.leave_time).ravel(), best + _margin(best)
+
+    def settled(self, spot: Spot, inbound: Inbound, best: float) -> bool:
+        """Whether ``inbound`` tells which unit is nearest, or that none is
+        nearer than ``best``: no unit it leaves unsure could match the best."""
+        exact, least = self.etas(spot, inbound)
+        best = min(best, float(exact.min(initial=math.inf)))
+        return not (np.isinf(exact) & (least <= best + _margin(best))).any()
+
+
+def _margin(seconds: float) -> float:
+    """How far sums of the same times taken in another order may differ, at most."""
+    return 1e-6 * (1.0 + seconds)

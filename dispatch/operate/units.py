@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from ..errors import InputError
 from ..model import Incident, UnitStatus
-from .travel import Leg, Spot, TravelTables, etas_from
+from .travel import Leg, Spot, Starts, TravelTables
 
 __all__ = ["STATUSES", "StatusBoard", "UnitState"]
 
@@ -136,16 +136,17 @@ class StatusBoard:
         if not len(on_road):
             return eta
         legs = [leg for u in on_road.tolist() if (leg := self.legs[u]) is not None]
+        starts = Starts.of(self.tables.core, legs, now)
         # A returning unit can always drive home and on from there, which bounds
         # its ETA: the search towards the spot need go no farther than the best bound.
         returning = self.status[on_road] == RETURNING
-        left = np.array([leg.end - now for leg in legs if leg is not None])
+        left = np.array([leg.end - now for leg in legs])
         via_home = np.maximum(left[returning], 0.0) + from_posts[self.unit_base[on_road[returning]]]
         bound = math.inf if complete else float(min(eta.min(), via_home.min(initial=math.inf)))
         inbound = self.tables.searched(spot) if reuse else None
         if inbound is None:
-            inbound = self.tables.inbound(spot, limit=bound)
-        eta[on_road] = etas_from(self.tables.core, legs, now, spot, inbound)
+            inbound = self.tables.inbound(spot, limit=bound, starts=None if complete else starts, best=bound)
+        eta[on_road] = starts.etas(spot, inbound)[0]
         return eta
 
     def leg_to(self, u: int, spot: Spot, now: float, eta: float) -> Leg:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from dispatch import InputError
 from dispatch.network.convert import from_edges, from_networkx
+from dispatch.network.kernels import stopped_search
 from dispatch.network.search import POINT_AT_END, POINT_AT_START, place_times, route, towards
 
 from .test_graph import road_graphs
@@ -185,3 +186,53 @@ def test_snapping_in_longitude_latitude_measures_metres_to_the_road() -> None:
     call = roads.locate([(25.005, 60.001)])  # half way along, 0.001 degrees (111 m) north
     assert call.share[0] == pytest.approx(0.5)
     assert call.distance[0] == pytest.approx(111.2, abs=0.5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(road_graphs(), chain_graphs()), st.data())
+def test_a_search_that_watches_starts_stops_only_once_it_knows_the_nearest_exactly(
+    graph: nx.MultiDiGraph, data: st.DataObject
+) -> None:
+    """Towards a node, watching core nodes each with seconds before it: every
+    node reached has networkx's time, every node nearer than where the search
+    stopped is reached, and the least total (if it beats the best given) is
+    found, ties included."""
+    roads = from_networkx(graph)
+    core, labels = roads.core, roads.labels.tolist()
+    target = data.draw(st.integers(0, roads.n_nodes - 1))
+    count = data.draw(st.integers(0, 6))
+    watched = np.array(data.draw(st.lists(st.integers(0, core.n_nodes - 1), min_size=count, max_size=count)))
+    offsets = np.array(data.draw(st.lists(st.integers(0, 60), min_size=count, max_size=count)), dtype=float)
+    best = float(data.draw(st.sampled_from([math.inf, 0.0, 20.0, 45.0])))
+    place = roads.places(np.array([target]))
+    found = towards(core, place, watch=(watched.astype(np.int64), offsets, best))
+    graph_in = (core.backward.indptr, core.backward.indices, core.backward.data)
+    uncompiled = stopped_search.py_func(  # the same loops run by Python: the compiled ones match them
+        *graph_in, place.enter[0], place.enter_time[0], math.inf, watched.astype(np.int64), offsets, best
+    )
+    assert uncompiled[0].tolist() == found.times.tolist() and uncompiled[2] == found.limit
+    into = nx.single_source_dijkstra_path_length(graph.reverse(copy=False), labels[target], weight="travel_time")
+    true = np.array([into.get(labels[node], math.inf) for node in core.nodes.tolist()])
+    reached = np.isfinite(found.times[:-1])
+    assert found.times[:-1][reached].tolist() == true[reached].tolist()
+    assert reached[true < found.limit].all()
+    totals = offsets + true[watched] if count else np.zeros(0)
+    least = float(totals.min(initial=math.inf))
+    if least <= best and math.isfinite(least):
+        assert (offsets + found.times[watched]).min() == least
+        assert reached[watched[totals == least]].all()
+
+
+def test_a_search_that_watches_a_near_start_reaches_no_farther_than_it() -> None:
+    side = 10
+    right = [(k, k + 1) for k in range(side * side) if k % side < side - 1]
+    down = [(k, k + side) for k in range(side * (side - 1))]
+    edges = [(a, b, 1.0) for u, v in right + down for a, b in ((u, v), (v, u))]
+    roads = from_edges(edges, {k: (float(k % side), float(k // side)) for k in range(side * side)})
+    core, corner = roads.core, roads.places(np.array([roads.index(0)]))
+    near = int(core.index[roads.index(side + 1)])  # two roads from the corner
+    found = towards(core, corner, watch=(np.array([near]), np.array([5.0]), math.inf))
+    assert found.times[near] == 2.0
+    assert found.limit == 3.0  # it stopped once nothing left could beat 5 + 2
+    assert np.isfinite(found.times[:-1]).sum() == 5  # the nodes one and two roads away (the corner is a bend)
+    assert np.isfinite(towards(core, corner).times[:-1]).sum() == core.n_nodes == side * side - 4

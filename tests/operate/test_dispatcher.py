@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -524,9 +525,9 @@ def test_a_call_is_searched_for_once_and_its_explanation_tells_the_own_units_tru
     searches: list[float] = []
     real = travel.towards
 
-    def counted(core: Core, place: Places, *, limit: float) -> Inbound:
+    def counted(core: Core, place: Places, *, limit: float, watch: Any = None) -> Inbound:
         searches.append(limit)
-        return real(core, place, limit=limit)
+        return real(core, place, limit=limit, watch=watch)
 
     monkeypatch.setattr(travel, "towards", counted)
     told = {"exact": 0, "over": 0}

@@ -1,0 +1,134 @@
+"""Compiled loops (numba): the search towards a place that stops as soon as it
+knows the nearest of several watched starts.
+
+A search towards a call has to go only as far as it takes to be sure which
+unit is nearest, not as far as the nearest unit at a station: each watched
+start (a road node a unit drives on from) carries the seconds its unit needs
+before it gets there, and the search stops once no start left unreached can
+beat the best already reached. Compiled once per machine and cached beside
+this file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+__all__ = ["stopped_search"]
+
+UNREACHED = -9999
+"""The predecessor of a node the search did not reach (as scipy's csgraph)."""
+
+
+@njit(cache=True, nogil=True)
+def stopped_search(
+    indptr: NDArray[np.int32],
+    indices: NDArray[np.int32],
+    weights: NDArray[np.float64],
+    sources: NDArray[np.int64],
+    source_times: NDArray[np.float64],
+    limit: float,
+    watch_node: NDArray[np.int64],
+    watch_offset: NDArray[np.float64],
+    best: float,
+) -> tuple[NDArray[np.float64], NDArray[np.int32], float]:
+    """Dijkstra on a CSR graph of ``n`` nodes from ``sources`` (entered
+    ``source_times`` seconds in), never beyond ``limit``, and stopped once no
+    watched node left unreached can beat ``best`` or the best watched node
+    reached (``watch_offset`` plus its time; a tie does not stop it).
+
+    Returns the times (``n + 1`` entries, ``inf`` where not reached; the last
+    stands for the sources' side), each reached node's predecessor (``n`` for
+    a source, ``-9999`` where not reached), and how far the search is complete:
+    every node nearer than that was reached.
+    """
+    n = len(indptr) - 1
+    times = np.full(n + 1, np.inf)
+    previous = np.full(n + 1, UNREACHED, dtype=np.int32)
+    done = np.zeros(n, dtype=np.bool_)
+    # Watched nodes: offsets in increasing order, chained per node.
+    order = np.argsort(watch_offset, kind="mergesort")
+    offsets = watch_offset[order]
+    nodes = watch_node[order]
+    head = np.full(n, -1, dtype=np.int64)
+    chain = np.full(len(order), -1, dtype=np.int64)
+    for w in range(len(order) - 1, -1, -1):
+        if nodes[w] < n:
+            chain[w] = head[nodes[w]]
+            head[nodes[w]] = w
+    first = 0  # the smallest offset of a watched node not yet reached
+    while first < len(order) and nodes[first] >= n:
+        first += 1
+    watching = first < len(order)
+    # A binary heap of (time, node) with repeats; stale entries are skipped.
+    keys = np.empty(len(indices) + len(sources) + 1)
+    items = np.empty(len(indices) + len(sources) + 1, dtype=np.int64)
+    size = 0
+    for j in range(len(sources)):
+        v, t = sources[j], source_times[j]
+        if v < n and t <= limit and t < times[v]:
+            times[v], previous[v] = t, n
+            size = _push(keys, items, size, t, v)
+    reach = limit
+    while size:
+        t, v = keys[0], items[0]
+        if done[v]:
+            size = _pop(keys, items, size)
+            continue
+        if watching:
+            while first < len(order) and (nodes[first] >= n or done[nodes[first]]):
+                first += 1
+            if first == len(order) or t + offsets[first] > best:
+                reach = t
+                break
+        size = _pop(keys, items, size)
+        done[v] = True
+        w = head[v]
+        while w >= 0:
+            best = min(best, offsets[w] + t)
+            w = chain[w]
+        for e in range(indptr[v], indptr[v + 1]):
+            u = indices[e]
+            s = t + weights[e]
+            if s <= limit and s < times[u] and not done[u]:
+                times[u], previous[u] = s, v
+                size = _push(keys, items, size, s, u)
+    for j in range(size):  # nodes still waiting were not reached
+        v = items[j]
+        if not done[v]:
+            times[v], previous[v] = np.inf, UNREACHED
+    return times, previous, reach
+
+
+@njit(cache=True, nogil=True)
+def _push(keys: NDArray[np.float64], items: NDArray[np.int64], size: int, key: float, item: int) -> int:
+    j = size
+    while j:
+        parent = (j - 1) >> 1
+        if keys[parent] <= key:
+            break
+        keys[j], items[j] = keys[parent], items[parent]
+        j = parent
+    keys[j], items[j] = key, item
+    return size + 1
+
+
+@njit(cache=True, nogil=True)
+def _pop(keys: NDArray[np.float64], items: NDArray[np.int64], size: int) -> int:
+    size -= 1
+    key, item = keys[size], items[size]
+    j = 0
+    while True:
+        child = 2 * j + 1
+        if child >= size:
+            break
+        if child + 1 < size and keys[child + 1] < keys[child]:
+            child += 1
+        if keys[child] >= key:
+            break
+        keys[j], items[j] = keys[child], items[child]
+        j = child
+    if size:
+        keys[j], items[j] = key, item
+    return size
