@@ -224,15 +224,15 @@ def route(core: Core, origin: Places, destination: Places, inbound: Inbound) -> 
         stops.append(core.link_nodes[begin:end])
         times.append(core.link_at[begin:end] - origin.offset[0, best])
     clock = float(origin.leave_time[0, best])
-    node = int(origin.leave[0, best])
-    while (nxt := inbound.following(node)) >= 0:  # down the tree towards the destination's entry
-        link = _fastest_link(core, node, nxt)
+    way = [int(origin.leave[0, best])]
+    while (nxt := inbound.following(way[-1])) >= 0:  # down the tree towards the destination's entry
+        way.append(nxt)
+    for link in _fastest_links(core, np.array(way)).tolist():
         begin, end = core.link_ptr[link] + 1, core.link_ptr[link + 1]
         stops.append(core.link_nodes[begin:end])
         times.append(clock + core.link_at[begin:end])
         clock += float(core.link_time[link])
-        node = nxt
-    slot = inbound.entry(node)
+    slot = inbound.entry(way[-1])
     if destination.link[0, slot] >= 0:
         _along(core, stops, times, int(destination.link[0, slot]), 1, destination, -clock)
     return _without_repeats(stops, times)
@@ -254,10 +254,10 @@ def _along(
     times.append(np.array([destination.offset[0, slot] - start]))
 
 
-def _fastest_link(core: Core, tail: int, head: int) -> int:
-    """The link the core graph keeps from core node ``tail`` to core node ``head``."""
-    key = tail * max(core.n_nodes, 1) + head
-    return int(core.csr_link[int(np.searchsorted(core.csr_key, key))])
+def _fastest_links(core: Core, way: Ints) -> Ints:
+    """The links the core graph keeps between consecutive core nodes of ``way``."""
+    keys = way[:-1] * max(core.n_nodes, 1) + way[1:]
+    return np.asarray(core.csr_link[np.searchsorted(core.csr_key, keys)])
 
 
 def _shared_slot(origin: Places, destination: Places, gap: float) -> int:

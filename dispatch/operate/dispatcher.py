@@ -48,6 +48,8 @@ __all__ = ["Dispatcher"]
 def _seconds(name: str, value: object, *, minimum: float = -math.inf) -> float:
     """``value`` as a finite number of seconds, at least ``minimum``; an
     :class:`InputError` naming ``name`` otherwise."""
+    if type(value) is float and minimum <= value < math.inf:  # the common case, checked first
+        return value
     kind = type(value)
     plain = kind is float or kind is int or (isinstance(value, numbers.Real) and not isinstance(value, bool))
     seconds = float(value) if plain else math.nan  # type: ignore[arg-type]
@@ -280,7 +282,7 @@ class Dispatcher:
 def _require_reachable(incident: Incident, spot: Spot, tables: TravelTables) -> None:
     """Refuse an incident at ``spot`` that no post can reach by road, or one on a
     road that leads nowhere back (:class:`UnreachableError`)."""
-    if np.isinf(tables.times_from_posts(spot)).all():
+    if not tables.reachable(spot):
         node = tables.roads.label(int(spot.place.nearest_node[0]))
         raise UnreachableError(
             f"incident {incident.id!r} at road node {node!r} cannot be reached by road from any station or partner"

@@ -115,6 +115,7 @@ class TravelTables:
         self.main = self.core.mask(roads.main_component)
         kept = Places.join([targets, posts])
         self.post_times = self._from_posts(kept)
+        self._reached: NDArray[np.bool_] = np.asarray(np.isfinite(self.post_times).any(axis=0))
         self._spots = [Spot(kept[k], k) for k in range(len(kept))]
         self._inbound: dict[int, Inbound] = {}
         self._last: tuple[Spot, Inbound] | None = None  # the latest cut search
@@ -160,6 +161,12 @@ class TravelTables:
         if self._last_from is None or self._last_from[0] is not spot:  # a call's spot is asked about again and again
             self._last_from = (spot, self._from_posts(spot.place)[:, 0])
         return self._last_from[1]
+
+    def reachable(self, spot: Spot) -> bool:
+        """Whether some post reaches ``spot`` by road."""
+        if spot.key >= 0:
+            return bool(self._reached[spot.key])
+        return bool(np.isfinite(self.times_from_posts(spot)).any())
 
     def _from_posts(self, places: Places) -> NDArray[np.float64]:
         via = np.minimum(

@@ -25,6 +25,8 @@ __all__ = ["STATUSES", "StatusBoard", "UnitState"]
 
 STATUSES = tuple(UnitStatus)
 AVAILABLE, DISPATCHED, ON_SCENE, RETURNING, OUT_OF_SERVICE = range(len(STATUSES))
+FREE = np.array([s in (AVAILABLE, RETURNING) for s in range(len(STATUSES))])
+"""Which statuses may be sent, by status number."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,8 @@ class StatusBoard:
         self.tables = tables
         self.turnout = turnout
         self.status = np.full(len(unit_base), AVAILABLE, dtype=np.int8)
-        self.spots = [tables.post(p) for p in unit_base.tolist()]  # where each unit is, or drives to
+        self.bases = [tables.post(p) for p in unit_base.tolist()]  # the spot of each unit's base
+        self.spots = list(self.bases)  # where each unit is, or drives to
         self.legs: list[Leg | None] = [None] * len(unit_base)
         self.calls: list[Incident | None] = [None] * len(unit_base)
         self.serving: dict[str, int] = {}  # incident id -> the unit serving it
@@ -74,11 +77,11 @@ class StatusBoard:
 
     def free(self) -> NDArray[np.bool_]:
         """Units that may be sent: available or returning."""
-        return np.asarray((self.status == AVAILABLE) | (self.status == RETURNING))
+        return np.asarray(FREE[self.status])
 
     def home(self, u: int) -> Spot:
         """The place of unit ``u``'s base."""
-        return self.tables.post(int(self.unit_base[u]))
+        return self.bases[u]
 
     def node(self, u: int, now: float) -> int:
         """The node unit ``u`` is at, or drives to next."""
@@ -128,13 +131,13 @@ class StatusBoard:
         With ``reuse``, the search towards ``spot`` at hand serves as it is (units
         on the road beyond its limit are left at ``inf``).
         """
-        eta = np.full(len(self.status), np.inf)
         from_posts = self.tables.times_from_posts(spot)
-        idle = allowed & (self.status == AVAILABLE)
-        eta[idle] = self.turnout[idle] + from_posts[self.unit_base[idle]]
-        on_road = np.flatnonzero(allowed & (self.status != AVAILABLE))
-        if not len(on_road):
+        idle = self.status == AVAILABLE
+        eta = np.where(allowed & idle, self.turnout + from_posts[self.unit_base], np.inf)
+        on_road = allowed & ~idle
+        if not on_road.any():
             return eta
+        on_road = np.flatnonzero(on_road)
         legs = [leg for u in on_road.tolist() if (leg := self.legs[u]) is not None]
         starts = Starts.of(self.tables.core, legs, now)
         # A returning unit can always drive home and on from there, which bounds
