@@ -19,6 +19,8 @@ __all__ = ["stopped_search"]
 
 UNREACHED = -9999
 """The predecessor of a node the search did not reach (as scipy's csgraph)."""
+WATCHED, DONE = 1, 2
+"""A node's state bits in a search: watched, and reached for good."""
 
 
 @njit(cache=True, nogil=True)
@@ -46,17 +48,13 @@ def stopped_search(
     n = len(indptr) - 1
     times = np.full(n + 1, np.inf)
     previous = np.full(n + 1, UNREACHED, dtype=np.int32)
-    done = np.zeros(n, dtype=np.bool_)
-    # Watched nodes: offsets in increasing order, chained per node.
+    state = np.zeros(n, dtype=np.int8)  # WATCHED and DONE bits
     order = np.argsort(watch_offset, kind="mergesort")
     offsets = watch_offset[order]
     nodes = watch_node[order]
-    head = np.full(n, -1, dtype=np.int64)
-    chain = np.full(len(order), -1, dtype=np.int64)
-    for w in range(len(order) - 1, -1, -1):
+    for w in range(len(order)):
         if nodes[w] < n:
-            chain[w] = head[nodes[w]]
-            head[nodes[w]] = w
+            state[nodes[w]] |= WATCHED
     first = 0  # the smallest offset of a watched node not yet reached
     while first < len(order) and nodes[first] >= n:
         first += 1
@@ -73,30 +71,30 @@ def stopped_search(
     reach = limit
     while size:
         t, v = keys[0], items[0]
-        if done[v]:
+        if state[v] & DONE:
             size = _pop(keys, items, size)
             continue
         if watching:
-            while first < len(order) and (nodes[first] >= n or done[nodes[first]]):
+            while first < len(order) and (nodes[first] >= n or state[nodes[first]] & DONE):
                 first += 1
             if first == len(order) or t + offsets[first] > best:
                 reach = t
                 break
         size = _pop(keys, items, size)
-        done[v] = True
-        w = head[v]
-        while w >= 0:
-            best = min(best, offsets[w] + t)
-            w = chain[w]
+        if state[v] & WATCHED:
+            for w in range(len(order)):
+                if nodes[w] == v:
+                    best = min(best, offsets[w] + t)
+        state[v] |= DONE
         for e in range(indptr[v], indptr[v + 1]):
             u = indices[e]
             s = t + weights[e]
-            if s <= limit and s < times[u] and not done[u]:
+            if s <= limit and s < times[u] and not state[u] & DONE:
                 times[u], previous[u] = s, v
                 size = _push(keys, items, size, s, u)
     for j in range(size):  # nodes still waiting were not reached
         v = items[j]
-        if not done[v]:
+        if not state[v] & DONE:
             times[v], previous[v] = np.inf, UNREACHED
     return times, previous, reach
 

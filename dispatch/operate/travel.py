@@ -298,6 +298,8 @@ class Starts:
         core node (``inf`` where there is no such drive)."""
         target = spot.place
         same = (self.link[:, :, None] == target.link[0][None, None, :]) & (self.link[:, :, None] >= 0)
+        if not same.any():  # as for most units: the spot is on no link they are on
+            return np.full(len(self.remaining), np.inf)
         ahead = same & (self.position[:, :, None] <= target.position[0][None, None, :])
         with np.errstate(invalid="ignore"):
             gap = np.where(ahead, target.offset[0][None, None, :] - self.offset[:, :, None], np.inf)
