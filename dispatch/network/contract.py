@@ -218,7 +218,7 @@ class Core:
         node = np.where(share <= 0.0, tail, np.where(share >= 1.0, head, -1))
         at = self.at_nodes(np.maximum(node, 0), xy)
         between = np.flatnonzero(node < 0)
-        arrays = {name: getattr(at, name).copy() for name in Places.__dataclass_fields__}
+        arrays = {name: getattr(at, name) for name in Places.__dataclass_fields__}  # gathered afresh: no copies
         nc = self.n_nodes
         for name, empty in (
             ("link", -1),

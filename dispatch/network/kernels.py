@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["stopped_search"]
+__all__ = ["stopped_search", "way_down"]
 
 UNREACHED = -9999
 """The predecessor of a node the search did not reach (as scipy's csgraph)."""
@@ -97,6 +97,22 @@ def stopped_search(
         if not state[v] & DONE:
             times[v], previous[v] = np.inf, UNREACHED
     return times, previous, reach
+
+
+@njit(cache=True, nogil=True)
+def way_down(previous: NDArray[np.int32], node: int) -> NDArray[np.int64]:
+    """The nodes from ``node`` down a search's tree (``previous``, as
+    :func:`stopped_search` gives it) to the one it entered by."""
+    n = len(previous) - 1
+    count, v = 1, node
+    while previous[v] != n:
+        v = previous[v]
+        count += 1
+    way = np.empty(count, dtype=np.int64)
+    way[0] = v = node
+    for k in range(1, count):
+        v = way[k] = previous[v]
+    return way
 
 
 @njit(cache=True, nogil=True)

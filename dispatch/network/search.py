@@ -13,7 +13,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from .contract import Core, Floats, Ints, Places
-from .kernels import stopped_search
+from .kernels import stopped_search, way_down
 
 __all__ = [
     "POINT_AT_END",
@@ -46,11 +46,6 @@ class Inbound:
     enter: Ints
     enter_time: Floats
     limit: float
-
-    def following(self, node: int) -> int:
-        """The next core node on ``node``'s way, ``-1`` where it ends by entering the place."""
-        nxt = int(self.previous[node])
-        return -1 if nxt == len(self.previous) - 1 else nxt
 
     def entry(self, node: int) -> int:
         """The column of the place's ways in that the way ending at ``node``
@@ -223,16 +218,17 @@ def route(core: Core, origin: Places, destination: Places, inbound: Inbound) -> 
         begin, end = core.link_ptr[link] + origin.after[0, best], core.link_ptr[link + 1]
         stops.append(core.link_nodes[begin:end])
         times.append(core.link_at[begin:end] - origin.offset[0, best])
-    clock = float(origin.leave_time[0, best])
-    way = [int(origin.leave[0, best])]
-    while (nxt := inbound.following(way[-1])) >= 0:  # down the tree towards the destination's entry
-        way.append(nxt)
-    for link in _fastest_links(core, np.array(way)).tolist():
-        begin, end = core.link_ptr[link] + 1, core.link_ptr[link + 1]
-        stops.append(core.link_nodes[begin:end])
-        times.append(clock + core.link_at[begin:end])
-        clock += float(core.link_time[link])
-    slot = inbound.entry(way[-1])
+    way = way_down(inbound.previous, int(origin.leave[0, best]))  # down the tree to the destination's entry
+    links = _fastest_links(core, way)
+    # Each link's nodes after its tail, at the clock when it is entered plus their offsets along it.
+    clocks = np.add.accumulate(np.append(origin.leave_time[0, best], core.link_time[links]))
+    begin, end = core.link_ptr[links] + 1, core.link_ptr[links + 1]
+    count = end - begin
+    index = np.arange(count.sum()) + np.repeat(begin - np.cumsum(count) + count, count)
+    stops.append(core.link_nodes[index])
+    times.append(np.repeat(clocks[:-1], count) + core.link_at[index])
+    clock = float(clocks[-1])
+    slot = inbound.entry(int(way[-1]))
     if destination.link[0, slot] >= 0:
         _along(core, stops, times, int(destination.link[0, slot]), 1, destination, -clock)
     return _without_repeats(stops, times)

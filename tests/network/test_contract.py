@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from dispatch import InputError
 from dispatch.network.convert import from_edges, from_networkx
-from dispatch.network.kernels import stopped_search
+from dispatch.network.kernels import stopped_search, way_down
 from dispatch.network.search import POINT_AT_END, POINT_AT_START, place_times, route, towards
 
 from .test_graph import road_graphs
@@ -216,6 +216,12 @@ def test_a_search_that_watches_starts_stops_only_once_it_knows_the_nearest_exact
     reached = np.isfinite(found.times[:-1])
     assert found.times[:-1][reached].tolist() == true[reached].tolist()
     assert reached[true < found.limit].all()
+    for node in np.flatnonzero(reached).tolist():  # each reached node's way down the tree ends where it entered
+        way = way_down(found.previous, node)
+        assert way.tolist() == way_down.py_func(found.previous, node).tolist()
+        assert found.previous[way[-1]] == core.n_nodes and found.times[way].tolist() == sorted(
+            found.times[way], reverse=True
+        )
     totals = offsets + true[watched] if count else np.zeros(0)
     least = float(totals.min(initial=math.inf))
     if least <= best and math.isfinite(least):
