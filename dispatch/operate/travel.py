@@ -7,7 +7,8 @@ the road. Every search runs on the contracted network
 from a unit at its post to any place; one search towards each demand point and
 post, built on first use and kept, gives the time from any road node (the next
 stop of a unit on the road) to it. A place anywhere else gets a search at call
-time, cut at the best ETA already known.
+time that stops as soon as it knows which unit on the road is nearest, or that
+none beats the best ETA already known (:func:`~dispatch.network.search.towards`).
 """
 
 from __future__ import annotations

@@ -195,8 +195,9 @@ def test_a_search_that_watches_starts_stops_only_once_it_knows_the_nearest_exact
 ) -> None:
     """Towards a node, watching core nodes each with seconds before it: every
     node reached has networkx's time, every node nearer than where the search
-    stopped is reached, and the least total (if it beats the best given) is
-    found, ties included."""
+    stopped is reached, each reached node's way down the search's tree ends
+    where the search entered, and the least total (if it beats the best
+    given) is found, ties included."""
     roads = from_networkx(graph)
     core, labels = roads.core, roads.labels.tolist()
     target = data.draw(st.integers(0, roads.n_nodes - 1))
