@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -64,11 +65,28 @@ class Leg:
         """When the unit reaches the end."""
         return float(self.times[-1])
 
+    @cached_property
+    def _clock(self) -> list[float]:
+        """The times as a list: searched with :func:`bisect.bisect_left`, read
+        item by item, it beats the array several times over."""
+        return list(self.times.tolist())
+
+    @cached_property
+    def ends(self) -> NDArray[np.float64]:
+        """How the road is left from the start (row 0) and the end (row 1), as
+        :class:`Starts` reads a place: ``leave``, ``leave_time``, ``link``,
+        ``offset`` and ``position``, a column per direction (node and link
+        numbers as floats, exact)."""
+        return np.array(
+            [[p.leave[0], p.leave_time[0], p.link[0], p.offset[0], p.position[0]] for p in (self.start, self.finish)]
+        )
+
     def next_stop(self, at: float) -> tuple[int, float]:
         """The index of the next stop the unit reaches at or after ``at``, and the
         seconds until then (the last stop once the drive is over)."""
-        k = min(bisect_left(self.times, at), len(self.stops) - 1)  # cheaper than numpy's on a short leg
-        return k, max(float(self.times[k]) - at, 0.0)
+        clock = self._clock
+        k = min(bisect_left(clock, at), len(clock) - 1)
+        return k, max(clock[k] - at, 0.0)
 
     def stop_xy(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
         """Coordinates of every stop (``xy``: the road nodes')."""
@@ -283,15 +301,11 @@ class Starts:
         node = np.maximum(stop, 0)
         leave, leave_time = core.node_leave[node], core.node_leave_time[node]
         link, offset, position = core.node_link[node], core.node_offset[node], core.node_position[node]
-        for i in np.flatnonzero(stop < 0).tolist():
-            place = legs[i].start if stop[i] == POINT_AT_START else legs[i].finish
-            leave[i], leave_time[i], link[i], offset[i], position[i] = (
-                place.leave[0],
-                place.leave_time[0],
-                place.link[0],
-                place.offset[0],
-                place.position[0],
-            )
+        points = np.flatnonzero(stop < 0)
+        if len(points):  # a unit at the point where its drive starts or ends
+            ends = np.array([legs[i].ends[int(stop[i] != POINT_AT_START)] for i in points.tolist()])
+            leave[points], link[points] = ends[:, 0].astype(np.int64), ends[:, 2].astype(np.int64)
+            leave_time[points], offset[points], position[points] = ends[:, 1], ends[:, 3], ends[:, 4]
         return cls(remaining, leave, leave_time, link, offset, position)
 
     def along(self, spot: Spot) -> NDArray[np.float64]:
