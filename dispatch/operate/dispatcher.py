@@ -48,7 +48,7 @@ __all__ = ["Dispatcher"]
 def _seconds(name: str, value: object, *, minimum: float = -math.inf) -> float:
     """``value`` as a finite number of seconds, at least ``minimum``; an
     :class:`InputError` naming ``name`` otherwise."""
-    if type(value) is float and minimum <= value < math.inf:  # the common case, checked first
+    if type(value) is float and -math.inf < value < math.inf and value >= minimum:  # the common case, first
         return value
     kind = type(value)
     plain = kind is float or kind is int or (isinstance(value, numbers.Real) and not isinstance(value, bool))
