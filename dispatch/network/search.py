@@ -168,10 +168,13 @@ def joined(inside: NDArray[np.bool_], places: Places) -> NDArray[np.bool_]:
 def direct(origins: Places, destinations: Places) -> Floats:
     """Times from each origin to each destination along one link, without
     passing a core node (``inf`` where there is no such drive)."""
-    a_link, a_off = origins.link[:, None, :, None], origins.offset[:, None, :, None]
-    b_link, b_off = destinations.link[None, :, None, :], destinations.offset[None, :, None, :]
+    a_link, b_link = origins.link[:, None, :, None], destinations.link[None, :, None, :]
+    ok = (a_link == b_link) & (a_link >= 0)
+    if not ok.any():  # as for most pairs: no link in common
+        return np.full((len(origins), len(destinations)), np.inf)
+    a_off, b_off = origins.offset[:, None, :, None], destinations.offset[None, :, None, :]
     a_at, b_at = origins.position[:, None, :, None], destinations.position[None, :, None, :]
-    ok = (a_link == b_link) & (a_link >= 0) & (a_at <= b_at)
+    ok &= a_at <= b_at
     with np.errstate(invalid="ignore"):
         gap = np.where(ok, b_off - a_off, np.inf)
     return np.asarray(gap.min(axis=(2, 3)))

@@ -211,7 +211,7 @@ class TravelTables:
         last bits). A kept spot keeps its search, cut half as far again, and
         searches again only when a later call needs it to reach farther. Any
         other spot reuses the latest search while it reaches far enough; given
-        the ``starts`` of units on the road and the ``best`` ETA known, it
+        the ``starts`` of units on the road towards ``spot`` and the ``best`` ETA known, it
         reuses it while it tells which of them is nearest, and else searches
         only as far as it takes to tell.
         """
@@ -223,9 +223,9 @@ class TravelTables:
                 found = self._inbound[spot.key] = towards(self.core, spot.place, limit=1.5 * cut)
             return found
         last = self._last[1] if self._last is not None and self._last[0] is spot else None
-        if last is not None and (last.limit >= needed or (starts is not None and starts.settled(spot, last, best))):
+        if last is not None and (last.limit >= needed or (starts is not None and starts.settled(last, best))):
             return last
-        watch = None if starts is None else starts.watch(spot, best)
+        watch = None if starts is None else starts.watch(best)
         self._last = (spot, towards(self.core, spot.place, limit=cut, watch=watch))
         return self._last[1]
 
@@ -278,20 +278,21 @@ class TravelTables:
 
 @dataclass(frozen=True)
 class Starts:
-    """Where units on the road drive on from, as of ``now``: the seconds until
-    they get there (``remaining``) and that place (one row each; see
-    :class:`~dispatch.network.contract.Places`)."""
+    """Where units on the road drive on from towards a spot, as of ``now``: the
+    seconds until they get there (``remaining``), how that place is left
+    (``leave`` / ``leave_time``, a row each; see
+    :class:`~dispatch.network.contract.Places`) and the seconds from it to the
+    spot along one link, without passing a core node (``along``; ``inf`` where
+    there is no such drive)."""
 
     remaining: NDArray[np.float64]
     leave: NDArray[np.int64]
     leave_time: NDArray[np.float64]
-    link: NDArray[np.int64]
-    offset: NDArray[np.float64]
-    position: NDArray[np.float64]
+    along: NDArray[np.float64]
 
     @classmethod
-    def of(cls, core: Core, legs: list[Leg], now: float) -> Starts:
-        """The next stop of each unit driving ``legs``."""
+    def of(cls, core: Core, legs: list[Leg], now: float, spot: Spot) -> Starts:
+        """The next stop of each unit driving ``legs``, towards ``spot``."""
         count = len(legs)
         remaining = np.empty(count)
         stop = np.empty(count, dtype=np.int64)
@@ -306,40 +307,36 @@ class Starts:
             ends = np.array([legs[i].ends[int(stop[i] != POINT_AT_START)] for i in points.tolist()])
             leave[points], link[points] = ends[:, 0].astype(np.int64), ends[:, 2].astype(np.int64)
             leave_time[points], offset[points], position[points] = ends[:, 1], ends[:, 3], ends[:, 4]
-        return cls(remaining, leave, leave_time, link, offset, position)
-
-    def along(self, spot: Spot) -> NDArray[np.float64]:
-        """Seconds from each start to ``spot`` along one link, without passing a
-        core node (``inf`` where there is no such drive)."""
         target = spot.place
-        same = (self.link[:, :, None] == target.link[0][None, None, :]) & (self.link[:, :, None] >= 0)
-        if not same.any():  # as for most units: the spot is on no link they are on
-            return np.full(len(self.remaining), np.inf)
-        ahead = same & (self.position[:, :, None] <= target.position[0][None, None, :])
-        with np.errstate(invalid="ignore"):
-            gap = np.where(ahead, target.offset[0][None, None, :] - self.offset[:, :, None], np.inf)
-        return np.asarray(gap.min(axis=(1, 2)))
+        same = (link[:, :, None] == target.link[0][None, None, :]) & (link[:, :, None] >= 0)
+        along = np.full(count, np.inf)
+        if same.any():  # for most units the spot is on no link they are on
+            ahead = same & (position[:, :, None] <= target.position[0][None, None, :])
+            with np.errstate(invalid="ignore"):
+                gap = np.where(ahead, target.offset[0][None, None, :] - offset[:, :, None], np.inf)
+            along = gap.min(axis=(1, 2))
+        return cls(remaining, leave, leave_time, along)
 
-    def etas(self, spot: Spot, inbound: Inbound) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Seconds until each unit can reach ``spot``, on to its start and then
+    def etas(self, inbound: Inbound) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Seconds until each unit can reach the spot, on to its start and then
         the fastest way: exact (``inf`` where ``inbound`` does not tell), and at
         least."""
-        exact, least = inbound.reached(self.leave, self.leave_time, self.along(spot))
+        exact, least = inbound.reached(self.leave, self.leave_time, self.along)
         return self.remaining + exact, self.remaining + least
 
-    def watch(self, spot: Spot, best: float) -> tuple[NDArray[np.int64], NDArray[np.float64], float]:
-        """What a search towards ``spot`` watches (see
+    def watch(self, best: float) -> tuple[NDArray[np.int64], NDArray[np.float64], float]:
+        """What a search towards the spot watches (see
         :func:`~dispatch.network.search.towards`): each start's ways out, the
         seconds before each, and the best ETA known (``best``, or a drive
         along one link), with the margin of :meth:`TravelTables.inbound`: a
         unit as near by a sum taken in another order is still reached."""
-        best = min(best, float((self.remaining + self.along(spot)).min(initial=math.inf)))
+        best = min(best, float((self.remaining + self.along).min(initial=math.inf)))
         return self.leave.ravel(), (self.remaining[:, None] + self.leave_time).ravel(), best + _margin(best)
 
-    def settled(self, spot: Spot, inbound: Inbound, best: float) -> bool:
+    def settled(self, inbound: Inbound, best: float) -> bool:
         """Whether ``inbound`` tells which unit is nearest, or that none is
         nearer than ``best``: no unit it leaves unsure could match the best."""
-        exact, least = self.etas(spot, inbound)
+        exact, least = self.etas(inbound)
         best = min(best, float(exact.min(initial=math.inf)))
         return not (np.isinf(exact) & (least <= best + _margin(best))).any()
 

@@ -139,7 +139,7 @@ class StatusBoard:
             return eta
         on_road = np.flatnonzero(on_road)
         legs = [leg for u in on_road.tolist() if (leg := self.legs[u]) is not None]
-        starts = Starts.of(self.tables.core, legs, now)
+        starts = Starts.of(self.tables.core, legs, now, spot)
         # A returning unit can always drive home and on from there, which bounds
         # its ETA: the search towards the spot need go no farther than the best bound.
         returning = self.status[on_road] == RETURNING
@@ -149,7 +149,7 @@ class StatusBoard:
         inbound = self.tables.searched(spot) if reuse else None
         if inbound is None:
             inbound = self.tables.inbound(spot, limit=bound, starts=None if complete else starts, best=bound)
-        eta[on_road] = starts.etas(spot, inbound)[0]
+        eta[on_road] = starts.etas(inbound)[0]
         return eta
 
     def leg_to(self, u: int, spot: Spot, now: float, eta: float) -> Leg:
