@@ -91,8 +91,8 @@ def main() -> None:
         f"`import dispatch` takes **{sig(median)} s** (`-X importtime` cumulative, median of {REPEAT} fresh",
         f"interpreters), which {verdict} the {TARGET} s target; measured by the clock it adds",
         f"{sig(statistics.median(added))} s to the interpreter's own start-up of {sig(start_up)} s. Names load",
-        f"on first use: `{CORE}` adds {sig(statistics.median(core) - start_up)} s (numpy, scipy, pydantic,",
-        "shapely and the package's own modules), which a command or a program pays once.",
+        f"on first use: `{CORE}` adds {sig(statistics.median(core) - start_up)} s (numpy, scipy, numba,",
+        "pydantic, shapely and the package's own modules), which a command or a program pays once.",
     )
     table(
         f"Import time in seconds ({REPEAT} fresh interpreters; the first one apart)",
