@@ -210,10 +210,10 @@ class TravelTables:
         but a thousandth (the same time summed in another order may differ in its
         last bits). A kept spot keeps its search, cut half as far again, and
         searches again only when a later call needs it to reach farther. Any
-        other spot reuses the latest search while it reaches far enough; given
-        the ``starts`` of units on the road towards ``spot`` and the ``best`` ETA known, it
-        reuses it while it tells which of them is nearest, and else searches
-        only as far as it takes to tell.
+        other spot reuses the latest search while it reaches far enough. Given
+        the ``starts`` of the units on the road towards ``spot`` and the
+        ``best`` ETA known, it also reuses it while it tells which of them is
+        nearest, and else searches only as far as it takes to tell.
         """
         margin = _margin(limit)
         cut, needed = limit + margin, limit + 1e-3 * margin
@@ -265,10 +265,9 @@ class TravelTables:
         remember = key >= 0 and spot.key >= 0
         found = self._paths.get((key, spot.key)) if remember else None
         if found is None:
-            inbound = self.searched(spot)
-            if inbound is None or not np.isfinite(
-                inbound.reached(origin.leave, origin.leave_time, direct(origin, spot.place)[:, 0])[0][0]
-            ):
+            inbound = self.searched(spot)  # the decision's search serves if it tells the time from origin
+            along = direct(origin, spot.place)[:, 0]
+            if inbound is None or not np.isfinite(inbound.reached(origin.leave, origin.leave_time, along)[0][0]):
                 inbound = self.inbound(spot, limit=limit)
             found = route(self.core, origin, spot.place, inbound)
             if remember:
