@@ -45,7 +45,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench_dispatch import Calls, CompetentNetworkx, anywhere, at_villages, district_on, free_units
+from bench_dispatch import (
+    Calls,
+    CompetentNetworkx,
+    anywhere,
+    at_villages,
+    district_on,
+    free_units,
+    send_and_settle,
+)
 from common import paragraph, progress, ratio, sig, table
 
 from dispatch import District, Incident, NearestFree, RoadNetwork, UnitStatus
@@ -145,15 +153,9 @@ def latency(
     for k in range(count):
         incident = calls(k, rng)
         seen.append((incident, free_units(dispatcher), dispatcher.now))
-        start = time.perf_counter()
-        decision = dispatcher.dispatch(incident, at=dispatcher.now)
-        ours.append(time.perf_counter() - start)
-        assert decision.unit is not None
-        chosen.append(decision.unit)
-        dispatcher.arrive(decision.unit, dispatcher.now)
-        dispatcher.clear(decision.unit, dispatcher.now)
-        if not on_road:
-            dispatcher.return_home(decision.unit, dispatcher.now)
+        unit, (elapsed,) = send_and_settle([dispatcher], incident, back_home=not on_road)
+        ours.append(elapsed)
+        chosen.append(unit)
     theirs, same = [], 0
     for (incident, free, now), unit in zip(seen, chosen):
         start = time.perf_counter()

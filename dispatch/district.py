@@ -215,11 +215,8 @@ class District(Frozen):
         place = self.roads.locate(
             [incident.location], max_distance=self.max_snap_distance, names=[f"incident {incident.id!r}"]
         )
-        home = None
-        if self.jurisdictions:
-            point = shapely.Point(incident.location)
-            inside = (self.station_index[s] for s, area in self.jurisdictions.items() if area.contains(point))
-            home = next(inside, None)
+        point = shapely.Point(incident.location) if self.jurisdictions else None
+        home = next((self.station_index[s] for s, area in self.jurisdictions.items() if area.contains(point)), None)
         if home is None:
             home = int(nearest(self.roads.core, self._station_places, place, self._station_partition)[1][0])
         return place, -1, home

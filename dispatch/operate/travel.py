@@ -69,7 +69,8 @@ class Leg:
     def _clock(self) -> list[float]:
         """The times as a list: searched with :func:`bisect.bisect_left`, read
         item by item, it beats the array several times over."""
-        return list(self.times.tolist())
+        clock: list[float] = self.times.tolist()
+        return clock
 
     @cached_property
     def ends(self) -> NDArray[np.float64]:
